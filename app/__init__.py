@@ -1,0 +1,1 @@
+"""passages -> answer with citations -> Streamlit chat; the command line."""

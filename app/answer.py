@@ -1,0 +1,88 @@
+"""Passages -> an extractive answer: the most relevant sentences, each with its citation mark.
+
+Nothing is generated: every sentence of the answer is quoted from a cited
+passage, so staff can check it against the PDF page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index.search import Passage, Searcher, SearchResult
+from index.tokenize import lexical_tokens
+from ingest.chunking import split_sentences
+
+NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
+ANSWER_FROM_PASSAGES = 3
+MIN_SENTENCE_CHARS = 8
+MAX_SENTENCE_CHARS = 220
+# A sentence from a higher-ranked passage wins ties against a lower one.
+RANK_PRIOR = 0.05
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    no_answer: bool
+    passages: tuple[Passage, ...]
+
+    def to_dict(self, question_id: object = None) -> dict[str, object]:
+        """The JSON contract of `scqa ask`."""
+        return {
+            "id": question_id,
+            "question": self.question,
+            "answer": self.text,
+            "no_answer": self.no_answer,
+            "passages": [
+                {
+                    "rank": p.rank,
+                    "file": p.chunk.file,
+                    "page": p.chunk.page,
+                    "pages": list(p.chunk.pages),
+                    "title": p.chunk.title,
+                    "version": p.chunk.version,
+                    "section": p.chunk.section,
+                    "text": p.chunk.text,
+                    "score": round(p.score, 6),
+                }
+                for p in self.passages
+            ],
+        }
+
+
+def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) -> bool:
+    """Nothing relevant: the best passages share few of the question's words and little meaning."""
+    if not result.passages:
+        return True
+    return result.best_coverage < min_coverage and result.best_cosine < min_cosine
+
+
+def _shorten(sentence: str) -> str:
+    sentence = " ".join(sentence.split())
+    return sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[: MAX_SENTENCE_CHARS - 1] + "…"
+
+
+def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
+    settings = searcher.settings
+    if is_unanswered(result, settings.min_coverage, settings.min_cosine):
+        return Answer(result.question, NO_ANSWER, True, result.passages)
+    query_tokens = lexical_tokens(result.question)
+    scored: list[tuple[float, int, int, str]] = []
+    for passage in result.passages[:ANSWER_FROM_PASSAGES]:
+        order = 0
+        for line in passage.chunk.text.splitlines():
+            for sentence in split_sentences(line):
+                if len(sentence.strip()) < MIN_SENTENCE_CHARS:
+                    continue
+                relevance = searcher.coverage(query_tokens, set(lexical_tokens(sentence)))
+                scored.append((relevance - RANK_PRIOR * passage.rank, passage.rank, order, sentence))
+                order += 1
+    best = sorted(scored, key=lambda s: -s[0])[: settings.answer_sentences]
+    best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
+    text = "\n".join(f"{_shorten(sentence)} [{rank}]" for _, rank, _, sentence in best)
+    return Answer(result.question, text or NO_ANSWER, not text, result.passages)
+
+
+def answer_question(searcher: Searcher, question: str, top_k: int | None = None, allowed: set[str] | None = None) -> Answer:
+    return compose_answer(searcher, searcher.search(question, top_k=top_k, allowed=allowed))

@@ -1,0 +1,221 @@
+"""The `scqa` command: build, ask, serve, chunks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from index.settings import load_settings
+
+log = logging.getLogger("scqa")
+
+MAX_QUESTION_CHARS = 500
+
+
+def _settings(args: argparse.Namespace):
+    return load_settings(
+        index_dir=getattr(args, "index", None),
+        corpus_dir=getattr(args, "corpus", None),
+        top_k=getattr(args, "top_k", None),
+        model=getattr(args, "model", None),
+        ingest_workers=getattr(args, "workers", None),
+    )
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from index.build import build_index, is_up_to_date
+
+    settings = _settings(args)
+    corpus = settings.corpus_dir
+    if args.if_stale and is_up_to_date(corpus, settings):
+        print(f"インデックスは最新です（{settings.index_dir}）。再構築は不要です。", file=sys.stderr)
+        return 0
+    from ingest.pipeline import find_pdfs
+
+    total = len(find_pdfs(corpus)) if corpus.is_dir() else 0
+    files_bar = tqdm(total=total, desc="PDF", unit="file", file=sys.stderr)
+    counts = {"pages": 0, "chunks": 0}
+
+    def on_file(result) -> None:
+        if result.document:
+            counts["pages"] += len(result.document.pages)
+            counts["chunks"] += len(result.chunks)
+        files_bar.set_postfix(pages=counts["pages"], chunks=counts["chunks"])
+        files_bar.update(1)
+
+    embed_bar: list = []
+
+    def on_embed(done: int, total_chunks: int) -> None:
+        if not embed_bar:
+            files_bar.close()
+            embed_bar.append(tqdm(total=total_chunks, desc="埋め込み", unit="chunk", file=sys.stderr))
+        embed_bar[0].update(done - embed_bar[0].n)
+
+    try:
+        report = build_index(corpus, settings, on_file=on_file, on_embed=on_embed)
+    except (FileNotFoundError, RuntimeError) as exc:
+        files_bar.close()
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 2
+    for bar in embed_bar:
+        bar.close()
+    print(_format_report(report), file=sys.stderr)
+    return 0
+
+
+def _format_report(report) -> str:
+    lines = [
+        "== 構築レポート ==",
+        f"コーパス: {report.corpus}",
+        f"インデックス: {report.index}",
+        f"ファイル: {report.files}（索引 {report.files - len(report.skipped)}、スキップ {len(report.skipped)}）",
+        f"ページ: {report.pages}  チャンク: {report.chunks}  除去した繰り返し行: {report.dropped_lines}",
+        f"モデル: {report.model}",
+        "時間: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()),
+    ]
+    for skipped in report.skipped:
+        lines.append(f"スキップ: {skipped['file']} — {skipped['reason']}")
+    for file, pages in report.empty_pages.items():
+        lines.append(f"テキストのないページ: {file} p.{', '.join(map(str, pages))}")
+    return "\n".join(lines)
+
+
+def _load_searcher(settings):
+    from index.search import Searcher
+
+    return Searcher.open(settings)
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from app.answer import answer_question
+
+    settings = _settings(args)
+    searcher = _load_searcher(settings)
+    if args.jsonl:
+        for number, line in enumerate(sys.stdin, start=1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                question = str(item["question"])
+            except (ValueError, KeyError, TypeError) as exc:
+                print(f"{number} 行目を読めません: {exc}", file=sys.stderr)
+                continue
+            answer = answer_question(searcher, question[:MAX_QUESTION_CHARS], top_k=settings.top_k)
+            print(json.dumps(answer.to_dict(item.get("id")), ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        print("質問を指定してください: scqa ask --json \"質問\"", file=sys.stderr)
+        return 2
+    question = " ".join(args.question)[:MAX_QUESTION_CHARS]
+    answer = answer_question(searcher, question, top_k=settings.top_k)
+    if args.json:
+        print(json.dumps(answer.to_dict(None), ensure_ascii=False))
+    else:
+        print(answer.text)
+        for p in answer.passages:
+            print(f"[{p.rank}] {p.chunk.title} {p.chunk.version} p.{p.chunk.page} ({p.chunk.file})")
+    return 0
+
+
+def cmd_chunks(args: argparse.Namespace) -> int:
+    from index.store import current_build, read_chunks
+
+    settings = _settings(args)
+    for chunk in read_chunks(current_build(settings.index_dir)):
+        row = {"file": chunk.file, "page": chunk.page, "pages": list(chunk.pages), "section": chunk.section, "text": chunk.text}
+        print(json.dumps(row, ensure_ascii=False))
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from app.evaluate import evaluate, load_questions
+
+    settings = _settings(args)
+    report = evaluate(_load_searcher(settings), load_questions(args.qa))
+    if not args.show_misses:
+        report.pop("misses")
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    chat = Path(__file__).with_name("chat.py")
+    env = {**os.environ, "SCQA_INDEX_DIR": str(settings.index_dir)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(chat),
+        "--server.address", "127.0.0.1",
+        "--server.port", str(args.port),
+        "--server.headless", "true",
+        "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",
+    ]
+    print(f"チャットを http://127.0.0.1:{args.port} で起動します（終了は Ctrl+C）", file=sys.stderr)
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = argparse.ArgumentParser(prog="scqa", description="スマートシティ政策資料の質問応答")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--index", type=Path, help="インデックスのフォルダ（既定: var/index）")
+        p.add_argument("--model", help="埋め込みモデル（既定: chive-static）")
+
+    build = sub.add_parser("build", help="PDFフォルダからインデックスを作る")
+    common(build)
+    build.add_argument("--corpus", type=Path, help="PDFのフォルダ（サブフォルダも対象。既定: corpus/）")
+    build.add_argument("--workers", type=int, help="PDF読み取りのプロセス数")
+    build.add_argument("--if-stale", action="store_true", help="コーパスが変わったときだけ作り直す")
+    build.set_defaults(func=cmd_build)
+
+    ask = sub.add_parser("ask", help="質問して回答と出典を表示する")
+    common(ask)
+    ask.add_argument("--top-k", type=int, help="出典の数")
+    mode = ask.add_mutually_exclusive_group()
+    mode.add_argument("--json", action="store_true", help="JSON で出力")
+    mode.add_argument("--jsonl", action="store_true", help="標準入力の JSON Lines を一行ずつ処理")
+    ask.add_argument("question", nargs="*")
+    ask.set_defaults(func=cmd_ask)
+
+    evaluate = sub.add_parser("eval", help="質問セットで検索精度を測る")
+    common(evaluate)
+    evaluate.add_argument("--qa", type=Path, required=True, help="JSON Lines の質問セット")
+    evaluate.add_argument("--show-misses", action="store_true")
+    evaluate.set_defaults(func=cmd_eval)
+
+    serve = sub.add_parser("serve", help="チャット画面を起動する")
+    common(serve)
+    serve.add_argument("--port", type=int, default=8501)
+    serve.set_defaults(func=cmd_serve)
+
+    chunks = sub.add_parser("chunks", help="索引したチャンクを JSON Lines で出力")
+    common(chunks)
+    chunks.add_argument("--jsonl", action="store_true", default=True)
+    chunks.set_defaults(func=cmd_chunks)
+
+    args = parser.parse_args(argv)
+    from index.search import ModelMismatch
+    from index.store import IndexMissing
+
+    try:
+        return args.func(args)
+    except (IndexMissing, ModelMismatch) as exc:
+        print(f"エラー: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

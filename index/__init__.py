@@ -1,0 +1,1 @@
+"""chunks -> tokens (fugashi) + vectors (sentence-transformers) -> BM25 + FAISS on disk; search."""

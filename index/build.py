@@ -1,0 +1,164 @@
+"""Build an index from a folder of PDFs: ingest, tokenize, embed, write, swap in."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from index.dense import build_faiss, load_embedder
+from index.lexical import LexicalIndex
+from index.settings import Settings
+from index.store import (
+    FORMAT_VERSION,
+    IndexMissing,
+    current_build,
+    new_build_dir,
+    publish,
+    read_json,
+    write_chunks,
+    write_json,
+)
+from index.tokenize import lexical_tokens
+from ingest.pipeline import FileResult, find_pdfs, ingest_folder, sha256_of
+from ingest.records import Chunk
+
+log = logging.getLogger(__name__)
+
+EMBED_BATCH = 256
+
+
+@dataclass
+class BuildReport:
+    corpus: str
+    index: str = ""
+    files: int = 0
+    pages: int = 0
+    chunks: int = 0
+    skipped: list[dict[str, str]] = field(default_factory=list)
+    empty_pages: dict[str, list[int]] = field(default_factory=dict)
+    dropped_lines: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+    model: str = ""
+    up_to_date: bool = False
+
+
+def indexed_text(chunk: Chunk, heading_context: bool) -> str:
+    """What BM25 and the embedder see: the section path gives a short passage its topic."""
+    return f"{chunk.section}\n{chunk.text}" if heading_context and chunk.section else chunk.text
+
+
+def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
+    return {p.relative_to(corpus_dir).as_posix(): sha256_of(p) for p in find_pdfs(corpus_dir)}
+
+
+def _signature(settings: Settings) -> dict[str, object]:
+    """Settings that change what is written to disk; a change means a rebuild."""
+    return {
+        "model": settings.model,
+        "document_prefix": settings.document_prefix,
+        "heading_context": settings.heading_context,
+        "format": FORMAT_VERSION,
+    }
+
+
+def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
+    """True when the served index was built from exactly these files with these settings."""
+    try:
+        build = current_build(settings.index_dir)
+        meta = read_json(build / "meta.json")
+    except (IndexMissing, FileNotFoundError, ValueError):
+        return False
+    return meta.get("signature") == _signature(settings) and meta.get(
+        "files"
+    ) == corpus_fingerprint(corpus_dir)
+
+
+def build_index(
+    corpus_dir: Path,
+    settings: Settings,
+    on_file: Callable[[FileResult], None] | None = None,
+    on_embed: Callable[[int, int], None] | None = None,
+) -> BuildReport:
+    """Build into a temporary directory and publish it only when everything is written."""
+    if not corpus_dir.is_dir():
+        raise FileNotFoundError(f"コーパスのフォルダがありません: {corpus_dir}")
+    report = BuildReport(corpus=str(corpus_dir))
+    t0 = time.perf_counter()
+    chunks: list[Chunk] = []
+    documents: list[dict[str, object]] = []
+    files: dict[str, str] = {}
+    for result in ingest_folder(corpus_dir, workers=settings.ingest_workers, on_file=on_file):
+        report.files += 1
+        if result.skipped:
+            report.skipped.append(asdict(result.skipped))
+            continue
+        doc = result.document
+        assert doc is not None
+        files[result.file] = doc.sha256
+        report.pages += len(doc.pages)
+        report.dropped_lines += result.dropped_lines
+        if result.empty_pages:
+            report.empty_pages[result.file] = list(result.empty_pages)
+        chunks.extend(result.chunks)
+        documents.append({**asdict(doc.info), "pages": len(doc.pages), "chunks": len(result.chunks), "sha256": doc.sha256})
+    # Skipped files are fingerprinted too, so an unchanged corpus is not rebuilt for them.
+    for skipped in report.skipped:
+        files[skipped["file"]] = sha256_of(corpus_dir / skipped["file"])
+    report.seconds["ingest"] = time.perf_counter() - t0
+    if not chunks:
+        raise RuntimeError("索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。")
+
+    t1 = time.perf_counter()
+    texts = [indexed_text(c, settings.heading_context) for c in chunks]
+    lexical = LexicalIndex.build(texts)
+    df: Counter[str] = Counter()
+    for text in texts:
+        df.update(set(lexical_tokens(text)))
+    report.seconds["bm25"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    embedder = load_embedder(settings.model, settings.query_prefix, settings.document_prefix)
+    report.seconds["model_load"] = time.perf_counter() - t2
+    t3 = time.perf_counter()
+    parts = []
+    for start in range(0, len(texts), EMBED_BATCH):
+        parts.append(embedder.encode_documents(texts[start : start + EMBED_BATCH]))
+        if on_embed:
+            on_embed(min(start + EMBED_BATCH, len(texts)), len(texts))
+    vectors = np.vstack(parts)
+    report.seconds["embed"] = time.perf_counter() - t3
+
+    t4 = time.perf_counter()
+    tmp = new_build_dir(settings.index_dir)
+    write_chunks(tmp, chunks)
+    lexical.save(tmp / "bm25")
+    faiss.write_index(build_faiss(vectors), str(tmp / "vectors.faiss"))
+    write_json(tmp / "df.json", {"n": len(texts), "df": dict(df)})
+    write_json(tmp / "documents.json", documents)
+    report.model = embedder.name
+    report.chunks = len(chunks)
+    meta = {
+        "model": embedder.name,
+        "dimension": int(vectors.shape[1]),
+        "signature": _signature(settings),
+        "files": files,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "chunks": len(chunks),
+        "pages": report.pages,
+        "machine": f"{platform.machine()} {platform.python_version()}",
+    }
+    write_json(tmp / "meta.json", meta)
+    report.seconds["write"] = time.perf_counter() - t4
+    report.seconds["total"] = time.perf_counter() - t0
+    write_json(tmp / "report.json", asdict(report))
+    final = publish(settings.index_dir, tmp)
+    report.index = str(final)
+    return report

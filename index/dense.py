@@ -1,0 +1,174 @@
+"""Sentence vectors for chunks and questions, through sentence-transformers, into FAISS.
+
+Two kinds of model are supported behind one small interface:
+
+* ``chive-static`` (default): chiVe word vectors shipped inside the ``ja-ginza``
+  wheel, wrapped as a sentence-transformers ``StaticEmbedding``. Works offline
+  on a fresh machine with only PyPI. The vectors are keyed by Sudachi
+  normalized forms, so text is tokenized with SudachiPy and fed tab-joined.
+  The model is rebuilt from the package at every load (about 5 s): saving a
+  StaticEmbedding keeps one key per vector row and would lose the rest.
+* any other value: a sentence-transformers model name or local directory
+  (e.g. ``cl-nagoya/ruri-v3-30m`` copied in by the site), with the query and
+  document prefixes that model was trained with.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+
+from ingest.normalize import for_matching
+
+log = logging.getLogger(__name__)
+
+CHIVE = "chive-static"
+
+# Known prefixes; a site can override them in settings.
+_PREFIXES: dict[str, tuple[str, str]] = {
+    "ruri": ("検索クエリ: ", "検索文書: "),
+    "e5": ("query: ", "passage: "),
+}
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def _chive_vocab_dir() -> Path:
+    import ja_ginza
+
+    base = Path(ja_ginza.__file__).parent
+    found = sorted(base.glob("ja_ginza-*/vocab"))
+    if not found:
+        raise RuntimeError("ja-ginza のベクトル (vocab/) が見つかりません。pip install ja-ginza を確認してください。")
+    return found[-1]
+
+
+@lru_cache(maxsize=1)
+def _sudachi():
+    from sudachipy import Dictionary, SplitMode
+
+    return Dictionary(dict="core").create(SplitMode.C), SplitMode
+
+
+_SKIP_POS = {"助詞", "助動詞", "補助記号", "空白"}
+
+
+class ChiveStaticEmbedder:
+    """Mean of chiVe vectors of the Sudachi-normalized content words."""
+
+    dimension = 300
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+        from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+        from spacy.strings import StringStore
+        from spacy.vectors import Vectors
+        from tokenizers import Tokenizer, pre_tokenizers
+        from tokenizers.models import WordLevel
+
+        vocab_dir = _chive_vocab_dir()
+        vectors = Vectors().from_disk(vocab_dir)
+        strings = StringStore().from_disk(vocab_dir / "strings.json")
+        table = np.asarray(vectors.data, dtype=np.float32)
+        # Every key keeps its own entry, many keys sharing a row (都市, 連携 ...).
+        self._vocab = {strings[key]: int(row) for key, row in vectors.key2row.items() if key in strings}
+        unk = table.shape[0]
+        weights = np.vstack([table, np.zeros((1, table.shape[1]), dtype=np.float32)])
+        tokenizer = Tokenizer(WordLevel({**self._vocab, "[UNK]": unk}, unk_token="[UNK]"))
+        tokenizer.pre_tokenizer = pre_tokenizers.Split("\t", behavior="removed")
+        module = StaticEmbedding(tokenizer, embedding_weights=weights)
+        self._model = SentenceTransformer(modules=[module], device="cpu")
+        self.name = f"{CHIVE}:ja-ginza=={metadata.version('ja-ginza')}"
+
+    def words(self, text: str) -> list[str]:
+        """Sudachi normalized forms found in the chiVe vocabulary (mode C, then A for misses)."""
+        tokenizer, split_mode = _sudachi()
+        out: list[str] = []
+        for m in tokenizer.tokenize(for_matching(text)[:20000]):
+            if m.part_of_speech()[0] in _SKIP_POS:
+                continue
+            form = m.normalized_form()
+            if form in self._vocab:
+                out.append(form)
+                continue
+            out.extend(s.normalized_form() for s in m.split(split_mode.A) if s.normalized_form() in self._vocab)
+        return out
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        joined = ["\t".join(self.words(t)) for t in texts]
+        vectors = self._model.encode(joined, normalize_embeddings=True, convert_to_numpy=True, batch_size=256)
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    encode_documents = _encode
+    encode_queries = _encode
+
+
+class TransformerEmbedder:
+    """Any sentence-transformers model by name or local directory."""
+
+    def __init__(self, model: str, query_prefix: str | None = None, document_prefix: str | None = None):
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(model, device="cpu")
+        known = next((p for key, p in _PREFIXES.items() if key in model.lower()), ("", ""))
+        self._query_prefix = known[0] if query_prefix is None else query_prefix
+        self._document_prefix = known[1] if document_prefix is None else document_prefix
+        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.name = model
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        vectors = self._model.encode(
+            [prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True, batch_size=32
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._document_prefix)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, self._query_prefix)
+
+
+def load_embedder(model: str, query_prefix: str | None = None, document_prefix: str | None = None) -> Embedder:
+    """The embedder named in settings. Never reaches a model hub unless the site allows it."""
+    # Closed networks: fail fast on a missing local model instead of hanging on a download.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if model == CHIVE:
+        return ChiveStaticEmbedder()
+    try:
+        return TransformerEmbedder(model, query_prefix, document_prefix)
+    except OSError as exc:
+        raise RuntimeError(
+            f"埋め込みモデル '{model}' を読み込めません: {exc}. "
+            "モデル名かローカルのディレクトリを確認してください（オフライン環境ではハブから取得できません）。"
+        ) from exc
+
+
+def build_faiss(vectors: np.ndarray) -> faiss.Index:
+    """Exact inner-product index over normalized vectors (cosine); exact is fast below ~100k."""
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    index.add(vectors)
+    return index
+
+
+def cosine_scores(index: faiss.Index, query: np.ndarray) -> np.ndarray:
+    """Similarity of the query to every chunk, in chunk order."""
+    scores, ids = index.search(query.reshape(1, -1), index.ntotal)
+    out = np.zeros(index.ntotal, dtype=np.float32)
+    out[ids[0]] = scores[0]
+    return out

@@ -1,0 +1,73 @@
+"""All tunable settings in one place.
+
+Precedence, lowest to highest: defaults here < ``scqa.toml`` (project root, or
+the file named by ``SCQA_CONFIG``) < environment variables ``SCQA_<NAME>`` <
+command-line flags. Defaults come from measurements on the development set
+(see docs/retrieval.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parents[1]))
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "corpus")
+    index_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "index")
+    # Embedding model: "chive-static" (offline default) or a sentence-transformers name/directory.
+    model: str = "chive-static"
+    query_prefix: str | None = None
+    document_prefix: str | None = None
+    # Fusion: weighted reciprocal rank fusion of BM25 and dense rankings.
+    lexical_weight: float = 1.0
+    dense_weight: float = 0.5
+    candidate_depth: int = 100
+    top_k: int = 5
+    # Section path and title are prepended to the text that is indexed (not shown).
+    heading_context: bool = True
+    # No-answer: decline when the best passage covers less than this share of the
+    # question's content words (IDF-weighted) and its cosine is below min_cosine.
+    min_coverage: float = 0.5
+    min_cosine: float = 0.75
+    answer_sentences: int = 3
+    ingest_workers: int = 1
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        known = {f.name for f in fields(self)}
+        clean = {k: v for k, v in overrides.items() if k in known and v is not None}
+        return dataclasses.replace(self, **{k: _coerce(self, k, v) for k, v in clean.items()})
+
+
+def _coerce(settings: Settings, name: str, value: Any) -> Any:
+    current = getattr(settings, name)
+    if isinstance(current, Path):
+        return Path(value).expanduser()
+    if isinstance(current, bool):
+        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
+    if isinstance(current, int):
+        return int(value)
+    if isinstance(current, float):
+        return float(value)
+    return value
+
+
+def load_settings(**cli_overrides: Any) -> Settings:
+    settings = Settings()
+    config = Path(os.environ.get("SCQA_CONFIG", PROJECT_ROOT / "scqa.toml"))
+    if config.exists():
+        with config.open("rb") as fh:
+            settings = settings.with_overrides(**tomllib.load(fh))
+    env = {
+        f.name: os.environ[f"SCQA_{f.name.upper()}"]
+        for f in fields(settings)
+        if f"SCQA_{f.name.upper()}" in os.environ
+    }
+    return settings.with_overrides(**env).with_overrides(**cli_overrides)

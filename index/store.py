@@ -1,0 +1,97 @@
+"""The index on disk: one directory per build, swapped in atomically.
+
+    <index_dir>/current          symlink to the build being served
+    <index_dir>/builds/<id>/     meta.json, chunks.jsonl, documents.json, df.json,
+                                 vectors.faiss, bm25/
+    <index_dir>/builds/.tmp-*    a build in progress (never served)
+
+A new build is written completely under a temporary name, renamed, and only
+then is ``current`` re-pointed with an atomic rename of a symlink, so a
+reader sees either the old index or the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+from ingest.records import Chunk
+
+FORMAT_VERSION = 1
+KEEP_OLD_BUILDS = 1  # a chat still answering on the previous build keeps its files
+
+
+class IndexMissing(Exception):
+    pass
+
+
+def current_build(index_dir: Path) -> Path:
+    link = index_dir / "current"
+    if not link.exists():
+        raise IndexMissing(
+            f"インデックスがありません: {index_dir} 。先に `scqa build --corpus <フォルダ> --index {index_dir}` を実行してください。"
+        )
+    return link.resolve()
+
+
+def new_build_dir(index_dir: Path) -> Path:
+    builds = index_dir / "builds"
+    builds.mkdir(parents=True, exist_ok=True)
+    tmp = builds / f".tmp-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    tmp.mkdir()
+    return tmp
+
+
+def publish(index_dir: Path, tmp: Path) -> Path:
+    """Move a finished build into place and point ``current`` at it."""
+    final = tmp.with_name(tmp.name.removeprefix(".tmp-"))
+    tmp.rename(final)
+    link_tmp = index_dir / f".current-{uuid.uuid4().hex[:6]}"
+    link_tmp.symlink_to(Path("builds") / final.name)
+    os.replace(link_tmp, index_dir / "current")
+    _prune(index_dir, keep=final)
+    return final
+
+
+def _prune(index_dir: Path, keep: Path) -> None:
+    builds = sorted(
+        (p for p in (index_dir / "builds").iterdir() if p.is_dir() and p != keep),
+        key=lambda p: p.stat().st_mtime,
+        reverse=True,
+    )
+    old = [p for p in builds if not p.name.startswith(".tmp-")]
+    for path in old[KEEP_OLD_BUILDS:]:
+        shutil.rmtree(path, ignore_errors=True)
+    # Leftovers of builds that died; a live build's tmp dir is younger than an hour.
+    for path in builds:
+        if path.name.startswith(".tmp-") and time.time() - path.stat().st_mtime > 3600:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def write_chunks(directory: Path, chunks: list[Chunk]) -> None:
+    with (directory / "chunks.jsonl").open("w", encoding="utf-8") as fh:
+        for chunk in chunks:
+            fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
+
+
+def read_chunks(directory: Path) -> list[Chunk]:
+    chunks = []
+    with (directory / "chunks.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            raw = json.loads(line)
+            raw["pages"] = tuple(raw["pages"])
+            chunks.append(Chunk(**raw))
+    return chunks
+
+
+def write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""PDF -> pages -> clean Japanese text -> sections -> chunks (with page numbers)."""

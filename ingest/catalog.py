@@ -1,0 +1,105 @@
+"""Which document a PDF is: title, version, date and series.
+
+The corpus manifest (``manifest.toml`` in the corpus folder) is authoritative;
+any other PDF is described from its metadata, file name and first page.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from ingest.records import DocumentInfo, Page
+
+MANIFEST_NAME = "manifest.toml"
+
+# Metadata titles that producers fill in automatically and that name nothing.
+_GENERIC_TITLES = re.compile(
+    r"^(microsoft (word|powerpoint)|untitled|無題|powerpoint プレゼンテーション|スライド \d+|document\d*)",
+    re.IGNORECASE,
+)
+_YEAR_MONTH = re.compile(r"(20\d{2}|19\d{2})[-_.年](\d{1,2})(?![0-9])")
+_EDITION = re.compile(r"第\s*([0-9０-９]+(?:\.[0-9]+)?)\s*版")
+_REIWA_FILE = re.compile(r"(?<![a-z])r(\d{1,2})[-_.](\d{1,2})(?![0-9])", re.IGNORECASE)
+_ERA = re.compile(r"(令和|平成)\s*([0-9０-９元]+)\s*年(度)?(\s*[0-9０-９]+\s*月)?")
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    file: str
+    title: str
+    version: str = ""
+    date: str = ""
+    series: str = ""
+    url: str = ""
+
+
+def load_manifest(corpus_dir: Path) -> dict[str, ManifestEntry]:
+    """Manifest entries keyed by file path relative to the corpus folder."""
+    path = corpus_dir / MANIFEST_NAME
+    if not path.exists():
+        return {}
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    entries: dict[str, ManifestEntry] = {}
+    for raw in data.get("document", []):
+        if "file" not in raw or "title" not in raw:
+            raise ValueError(f"{path}: every [[document]] needs file and title: {raw}")
+        entry = ManifestEntry(
+            file=str(raw["file"]).replace("\\", "/"),
+            title=str(raw["title"]),
+            version=str(raw.get("version", "")),
+            date=str(raw.get("date", "")),
+            series=str(raw.get("series", "")),
+            url=str(raw.get("url", "")),
+        )
+        entries[entry.file] = entry
+    return entries
+
+
+def infer_version(*texts: str) -> str:
+    """A version label from a file name or title: 2025-09, 第4版, 令和4年11月 ..."""
+    for text in texts:
+        text = unicodedata.normalize("NFKC", text)
+        if m := _EDITION.search(text):
+            return f"第{m.group(1)}版"
+        if m := _YEAR_MONTH.search(text):
+            return f"{m.group(1)}-{int(m.group(2)):02d}"
+        if m := _REIWA_FILE.search(text):
+            return f"令和{int(m.group(1))}年{int(m.group(2))}月"
+        if m := _ERA.search(text):
+            return re.sub(r"\s+", "", m.group(0))
+    return ""
+
+
+_DOCUMENT_WORDS = re.compile(
+    "ガイドブック|ガイドライン|仕様書|指針|整理|概要|報告|資料|白書|規則|要領|ロードマップ|"
+    "アーキテクチャ|インタビュー|事例集|計画|戦略|方針|手引|マニュアル|解説|ガイド|について"
+)
+_VERSION_LINE = re.compile(r"^[αβ]\s*版$|^第\s*[0-9０-９.]+\s*版$|^[（(].*版[)）]$")
+COVER_LINES = 10
+
+
+def first_heading(pages: list[Page]) -> str:
+    """A title read off the cover: the first line naming a kind of document, else the first line."""
+    lines = [x.strip() for x in (pages[0].lines if pages else ()) if x.strip()][:COVER_LINES]
+    lines = [x for x in lines if 4 <= len(x) <= 80 and not re.fullmatch(r"[\d\s\W]+", x)] or lines
+    if not lines:
+        return ""
+    index = next((i for i, x in enumerate(lines) if _DOCUMENT_WORDS.search(x)), 0)
+    title = lines[index]
+    if index + 1 < len(lines) and _VERSION_LINE.match(lines[index + 1]):
+        title += " " + lines[index + 1].replace(" ", "")
+    return title
+
+
+def describe(rel: str, pages: list[Page], meta_title: str, manifest: dict[str, ManifestEntry]) -> DocumentInfo:
+    """DocumentInfo for one PDF: manifest first, then metadata, then the first heading."""
+    if entry := manifest.get(rel):
+        return DocumentInfo(rel, entry.title, entry.version, entry.date, entry.series, entry.url)
+    title = meta_title if meta_title and not _GENERIC_TITLES.match(meta_title) else ""
+    title = title or first_heading(pages) or Path(rel).stem
+    return DocumentInfo(file=rel, title=title, version=infer_version(Path(rel).stem, title))

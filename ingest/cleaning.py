@@ -1,0 +1,137 @@
+"""Raw page text -> clean paragraphs: no running headers, footers, page or line numbers.
+
+Works on a whole document at once because running headers and footers are only
+recognisable by repetition across pages.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+
+from ingest.normalize import clean_display, join_lines
+from ingest.records import Page
+from ingest.structure import is_heading, starts_item
+
+# A line counts as running header/footer when the same line (digits ignored)
+# sits in the top or bottom EDGE_LINES lines of at least this share of pages.
+EDGE_LINES = 3
+REPEAT_SHARE = 0.4
+MIN_PAGES_FOR_REPEAT = 3
+
+_TRAILING_NUMBER = re.compile(r"^(.*?)[ \u3000]?(\d{1,3})\s*$")
+_PAGE_NUMBER = re.compile(r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$")
+_SENTENCE_END = tuple("。．！？!?」』）)")
+
+
+def edge_key(line: str) -> str:
+    """Identity of a line for repetition counting: NFKC, no spaces, digits as '#'."""
+    key = unicodedata.normalize("NFKC", line)
+    key = re.sub(r"\s+", "", key)
+    return re.sub(r"\d+", "#", key)
+
+
+def strip_line_numbers(lines: list[str]) -> list[str]:
+    """Drop printed line numbers (1, 2, 3 ... at the end of most lines), if the page has them.
+
+    Some government drafts print a running line count into the text layer; we
+    only strip when most lines end with a number that follows the previous one,
+    so an ordinary number at the end of a sentence survives.
+    """
+    matches = [_TRAILING_NUMBER.match(line) for line in lines]
+    numbers = [int(m.group(2)) if m else None for m in matches]
+    sequential = sum(
+        1
+        for prev, cur in zip(numbers, numbers[1:], strict=False)
+        if prev is not None and cur is not None and 0 < cur - prev <= 2
+    )
+    if len(lines) < 5 or sequential < 0.6 * len(lines):
+        return lines
+    out = []
+    for line, m in zip(lines, matches, strict=True):
+        out.append(m.group(1).rstrip() if m else line)
+    return out
+
+
+def _raw_lines(text: str) -> list[str]:
+    return [line for line in (clean_display(x) for x in text.splitlines())]
+
+
+def repeated_edge_keys(pages: Sequence[list[str]]) -> set[str]:
+    """Keys of lines that repeat at the top or bottom of many pages."""
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        body = [x for x in lines if x]
+        edges = {edge_key(x) for x in body[:EDGE_LINES] + body[-EDGE_LINES:]}
+        counts.update(edges)
+    if len(pages) < MIN_PAGES_FOR_REPEAT:
+        return set()
+    threshold = max(MIN_PAGES_FOR_REPEAT, REPEAT_SHARE * len(pages))
+    return {key for key, n in counts.items() if n >= threshold and key}
+
+
+def drop_edges(lines: list[str], repeated: set[str]) -> tuple[list[str], int]:
+    """Remove running headers/footers and page-number lines from the page edges."""
+    body = [x for x in lines if x]
+    removed = 0
+    for _ in range(EDGE_LINES):
+        if body and (edge_key(body[0]) in repeated or _PAGE_NUMBER.match(body[0])):
+            body.pop(0)
+            removed += 1
+    for _ in range(EDGE_LINES):
+        if body and (edge_key(body[-1]) in repeated or _PAGE_NUMBER.match(body[-1])):
+            body.pop()
+            removed += 1
+    # Repeated lines can also sit one line inside the edge (a footer above a page number).
+    kept = [x for i, x in enumerate(body) if not (edge_key(x) in repeated and _near_edge(i, body))]
+    return kept, removed + len(body) - len(kept)
+
+
+def _near_edge(i: int, body: list[str]) -> bool:
+    return i < EDGE_LINES or i >= len(body) - EDGE_LINES
+
+
+def join_paragraphs(lines: list[str]) -> list[str]:
+    """Re-join lines that a PDF wrapped mid-sentence into paragraphs.
+
+    A line ends its paragraph when it ends a sentence, is a heading, is clearly
+    shorter than the page's full lines, or the next line starts a heading or a
+    list item.
+    """
+    if not lines:
+        return []
+    full = sorted(len(x) for x in lines)[int(len(lines) * 0.9)] if len(lines) >= 3 else 0
+    blocks: list[str] = []
+    current = ""
+    for i, line in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        current = join_lines(current, line)
+        ends_here = (
+            line.endswith(_SENTENCE_END)
+            or is_heading(line)
+            or (full and len(line) < 0.7 * full)
+            or not nxt
+            or is_heading(nxt)
+            or starts_item(nxt)
+        )
+        if ends_here:
+            blocks.append(current)
+            current = ""
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def clean_pages(raw_texts: Sequence[str]) -> tuple[list[Page], int]:
+    """Clean every page of one document; returns pages and how many lines were dropped."""
+    pages_lines = [strip_line_numbers(_raw_lines(t)) for t in raw_texts]
+    repeated = repeated_edge_keys(pages_lines)
+    pages: list[Page] = []
+    dropped = 0
+    for number, lines in enumerate(pages_lines, start=1):
+        kept, removed = drop_edges(lines, repeated)
+        dropped += removed
+        pages.append(Page(number=number, lines=tuple(join_paragraphs(kept))))
+    return pages, dropped

@@ -1,0 +1,59 @@
+"""Japanese text normalization: readable display text and NFKC matching text.
+
+Display text is what users read and copy, so it keeps full-width forms as
+printed; only code points that are never intended (Kangxi radicals standing in
+for kanji, stray spaces that justified Word layouts put between characters) are
+repaired. Matching text is NFKC-folded so that ＡＩ, AI and ａｉ meet.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Kangxi radicals (U+2F00-2FD5) and CJK radical supplements (U+2E80-2EFF) are
+# emitted by some PDF producers in place of the ordinary kanji (⽉ for 月).
+_RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
+
+# Characters of Japanese running text: kana, kanji, CJK punctuation, full-width forms.
+_CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef々〆ヶ"
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
+# For matching: any whitespace not separating two ASCII words is noise.
+_SPACE_NOT_BETWEEN_ASCII = re.compile(r"(?<![0-9A-Za-z])\s+|\s+(?![0-9A-Za-z])")
+_RUNS_OF_SPACE = re.compile(r"[ \t\u00a0]{2,}")
+# Control characters (NUL bullets in some Office exports) carry nothing readable.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+
+
+def fix_radicals(text: str) -> str:
+    """Replace Kangxi/CJK radical code points by the kanji they stand for."""
+    return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
+
+
+def is_cjk(char: str) -> bool:
+    return bool(re.match(f"[{_CJK}]", char))
+
+
+def clean_display(line: str) -> str:
+    """Readable text as printed: radicals repaired, spaces inside Japanese removed."""
+    line = _CONTROL.sub(" ", fix_radicals(line))
+    line = _SPACE_BETWEEN_CJK.sub("", line)
+    line = _RUNS_OF_SPACE.sub(" ", line)
+    return line.strip()
+
+
+def for_matching(text: str) -> str:
+    """NFKC, lower-cased, with whitespace kept only between ASCII words."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    return _SPACE_NOT_BETWEEN_ASCII.sub(lambda m: "" if "\n" not in m.group() else "\n", text)
+
+
+def join_lines(left: str, right: str) -> str:
+    """Re-join a line wrapped mid-sentence: no space inside Japanese, one between words."""
+    if not left:
+        return right
+    if not right:
+        return left
+    if is_cjk(left[-1]) or is_cjk(right[0]):
+        return left + right
+    return left + " " + right

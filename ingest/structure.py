@@ -1,0 +1,76 @@
+"""Headings and list items in Japanese official documents, and section paths."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_HEADING_CHARS = 40
+
+_NUM = "0-9０-９"
+_KANJI_NUM = "一二三四五六七八九十"
+# (pattern, level): 第1章 > 1 > 1.1 > 1.1.1 > (1) > ① / 1)
+_HEADING_PATTERNS: list[tuple[re.Pattern[str], int]] = [
+    (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+[部編]"), 1),
+    (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+章"), 1),
+    (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+節"), 2),
+    (re.compile(f"^[{_NUM}]+[.．][{_NUM}]+[.．][{_NUM}]+[.．]?[ \u3000]*[^{_NUM}.．]"), 3),
+    (re.compile(f"^[{_NUM}]+[.．][{_NUM}]+[.．]?[ \u3000]*[^{_NUM}.．]"), 2),
+    # 「３　データモデル」「1. はじめに」; a bare 「11 環状交差点」 is a table row, not a heading.
+    (re.compile(f"^[{_NUM}]{{1,2}}(\u3000+|[.．、][ \u3000]*)[^{_NUM} \u3000]"), 1),
+    (re.compile(f"^[{_KANJI_NUM}]+[、．.][ \u3000]*\\S"), 1),
+    (re.compile(f"^[(（][{_NUM}{_KANJI_NUM}]+[)）][ \u3000]*\\S"), 3),
+    (re.compile(f"^[{_NUM}]+[)）][ \u3000]*\\S"), 4),
+    (re.compile("^[①-⑳][ \u3000]*\\S"), 4),
+]
+_ITEM = re.compile(f"^([・•●○◆◇■□▪▶►※\\-–－]|[①-⑳]|[(（][{_NUM}a-zA-Zａ-ｚ]+[)）]|[{_NUM}]+[)）])")
+_TOC_LEADER = re.compile(r"(\.{4,}|…{2,}|・{4,}|‥{2,})")
+
+
+def heading_level(line: str) -> int | None:
+    """Level of a heading line (1 = chapter), or None for body text."""
+    line = line.strip()
+    if not line or len(line) > MAX_HEADING_CHARS or _TOC_LEADER.search(line):
+        return None
+    if "http" in line or "www." in line:  # footnotes such as 「9 https://...」
+        return None
+    if line.endswith(("。", "．", "、", "，")):
+        return None
+    for pattern, level in _HEADING_PATTERNS:
+        if pattern.match(line):
+            return level
+    return None
+
+
+def is_heading(line: str) -> bool:
+    return heading_level(line) is not None
+
+
+def starts_item(line: str) -> bool:
+    """Bullets and enumerations start a new paragraph even after a full line."""
+    return bool(_ITEM.match(line.strip()))
+
+
+def heading_label(line: str) -> str:
+    """Heading as shown in a section path: NFKC digits, single spaces."""
+    text = unicodedata.normalize("NFKC", line).strip()
+    return re.sub(r"\s+", " ", text)
+
+
+class SectionTracker:
+    """Keeps the current path of headings (「3 データモデル > 3.2 施設」)."""
+
+    def __init__(self) -> None:
+        self._stack: list[tuple[int, str]] = []
+
+    def push(self, line: str) -> None:
+        level = heading_level(line)
+        if level is None:
+            return
+        while self._stack and self._stack[-1][0] >= level:
+            self._stack.pop()
+        self._stack.append((level, heading_label(line)))
+
+    @property
+    def path(self) -> str:
+        return " > ".join(label for _, label in self._stack)
