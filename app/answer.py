@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens
 from ingest.chunking import split_sentences
+from ingest.structure import is_heading
 
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
 ANSWER_FROM_PASSAGES = 3
@@ -60,7 +61,11 @@ def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) 
 
 def _shorten(sentence: str) -> str:
     sentence = " ".join(sentence.split())
-    return sentence if len(sentence) <= MAX_SENTENCE_CHARS else sentence[: MAX_SENTENCE_CHARS - 1] + "…"
+    return (
+        sentence
+        if len(sentence) <= MAX_SENTENCE_CHARS
+        else sentence[: MAX_SENTENCE_CHARS - 1] + "…"
+    )
 
 
 def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
@@ -73,10 +78,12 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
         order = 0
         for line in passage.chunk.text.splitlines():
             for sentence in split_sentences(line):
-                if len(sentence.strip()) < MIN_SENTENCE_CHARS:
+                if len(sentence.strip()) < MIN_SENTENCE_CHARS or is_heading(sentence):
                     continue
                 relevance = searcher.coverage(query_tokens, set(lexical_tokens(sentence)))
-                scored.append((relevance - RANK_PRIOR * passage.rank, passage.rank, order, sentence))
+                scored.append(
+                    (relevance - RANK_PRIOR * passage.rank, passage.rank, order, sentence)
+                )
                 order += 1
     best = sorted(scored, key=lambda s: -s[0])[: settings.answer_sentences]
     best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
@@ -84,5 +91,7 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     return Answer(result.question, text or NO_ANSWER, not text, result.passages)
 
 
-def answer_question(searcher: Searcher, question: str, top_k: int | None = None, allowed: set[str] | None = None) -> Answer:
+def answer_question(
+    searcher: Searcher, question: str, top_k: int | None = None, allowed: set[str] | None = None
+) -> Answer:
     return compose_answer(searcher, searcher.search(question, top_k=top_k, allowed=allowed))

@@ -35,7 +35,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     settings = _settings(args)
     corpus = settings.corpus_dir
     if args.if_stale and is_up_to_date(corpus, settings):
-        print(f"インデックスは最新です（{settings.index_dir}）。再構築は不要です。", file=sys.stderr)
+        print(
+            f"インデックスは最新です（{settings.index_dir}）。再構築は不要です。", file=sys.stderr
+        )
         return 0
     from ingest.pipeline import find_pdfs
 
@@ -55,7 +57,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     def on_embed(done: int, total_chunks: int) -> None:
         if not embed_bar:
             files_bar.close()
-            embed_bar.append(tqdm(total=total_chunks, desc="埋め込み", unit="chunk", file=sys.stderr))
+            embed_bar.append(
+                tqdm(total=total_chunks, desc="埋め込み", unit="chunk", file=sys.stderr)
+            )
         embed_bar[0].update(done - embed_bar[0].n)
 
     try:
@@ -112,7 +116,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
             print(json.dumps(answer.to_dict(item.get("id")), ensure_ascii=False), flush=True)
         return 0
     if not args.question:
-        print("質問を指定してください: scqa ask --json \"質問\"", file=sys.stderr)
+        print('質問を指定してください: scqa ask --json "質問"', file=sys.stderr)
         return 2
     question = " ".join(args.question)[:MAX_QUESTION_CHARS]
     answer = answer_question(searcher, question, top_k=settings.top_k)
@@ -130,7 +134,13 @@ def cmd_chunks(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     for chunk in read_chunks(current_build(settings.index_dir)):
-        row = {"file": chunk.file, "page": chunk.page, "pages": list(chunk.pages), "section": chunk.section, "text": chunk.text}
+        row = {
+            "file": chunk.file,
+            "page": chunk.page,
+            "pages": list(chunk.pages),
+            "section": chunk.section,
+            "text": chunk.text,
+        }
         print(json.dumps(row, ensure_ascii=False))
     return 0
 
@@ -151,12 +161,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     chat = Path(__file__).with_name("chat.py")
     env = {**os.environ, "SCQA_INDEX_DIR": str(settings.index_dir)}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(chat),
-        "--server.address", "127.0.0.1",
-        "--server.port", str(args.port),
-        "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-        "--client.toolbarMode", "minimal",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(chat),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     print(f"チャットを http://127.0.0.1:{args.port} で起動します（終了は Ctrl+C）", file=sys.stderr)
     try:
@@ -176,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
 
     build = sub.add_parser("build", help="PDFフォルダからインデックスを作る")
     common(build)
-    build.add_argument("--corpus", type=Path, help="PDFのフォルダ（サブフォルダも対象。既定: corpus/）")
+    build.add_argument(
+        "--corpus", type=Path, help="PDFのフォルダ（サブフォルダも対象。既定: corpus/）"
+    )
     build.add_argument("--workers", type=int, help="PDF読み取りのプロセス数")
     build.add_argument("--if-stale", action="store_true", help="コーパスが変わったときだけ作り直す")
     build.set_defaults(func=cmd_build)
@@ -215,6 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     except (IndexMissing, ModelMismatch) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `scqa chunks | head` closed the pipe: not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -108,13 +108,22 @@ def build_index(
         if result.empty_pages:
             report.empty_pages[result.file] = list(result.empty_pages)
         chunks.extend(result.chunks)
-        documents.append({**asdict(doc.info), "pages": len(doc.pages), "chunks": len(result.chunks), "sha256": doc.sha256})
+        documents.append(
+            {
+                **asdict(doc.info),
+                "pages": len(doc.pages),
+                "chunks": len(result.chunks),
+                "sha256": doc.sha256,
+            }
+        )
     # Skipped files are fingerprinted too, so an unchanged corpus is not rebuilt for them.
     for skipped in report.skipped:
         files[skipped["file"]] = sha256_of(corpus_dir / skipped["file"])
     report.seconds["ingest"] = time.perf_counter() - t0
     if not chunks:
-        raise RuntimeError("索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。")
+        raise RuntimeError(
+            "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
+        )
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]

@@ -54,7 +54,9 @@ def _chive_vocab_dir() -> Path:
     base = Path(ja_ginza.__file__).parent
     found = sorted(base.glob("ja_ginza-*/vocab"))
     if not found:
-        raise RuntimeError("ja-ginza のベクトル (vocab/) が見つかりません。pip install ja-ginza を確認してください。")
+        raise RuntimeError(
+            "ja-ginza のベクトル (vocab/) が見つかりません。pip install ja-ginza を確認してください。"
+        )
     return found[-1]
 
 
@@ -86,7 +88,9 @@ class ChiveStaticEmbedder:
         strings = StringStore().from_disk(vocab_dir / "strings.json")
         table = np.asarray(vectors.data, dtype=np.float32)
         # Every key keeps its own entry, many keys sharing a row (都市, 連携 ...).
-        self._vocab = {strings[key]: int(row) for key, row in vectors.key2row.items() if key in strings}
+        self._vocab = {
+            strings[key]: int(row) for key, row in vectors.key2row.items() if key in strings
+        }
         unk = table.shape[0]
         weights = np.vstack([table, np.zeros((1, table.shape[1]), dtype=np.float32)])
         tokenizer = Tokenizer(WordLevel({**self._vocab, "[UNK]": unk}, unk_token="[UNK]"))
@@ -106,12 +110,18 @@ class ChiveStaticEmbedder:
             if form in self._vocab:
                 out.append(form)
                 continue
-            out.extend(s.normalized_form() for s in m.split(split_mode.A) if s.normalized_form() in self._vocab)
+            out.extend(
+                s.normalized_form()
+                for s in m.split(split_mode.A)
+                if s.normalized_form() in self._vocab
+            )
         return out
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         joined = ["\t".join(self.words(t)) for t in texts]
-        vectors = self._model.encode(joined, normalize_embeddings=True, convert_to_numpy=True, batch_size=256)
+        vectors = self._model.encode(
+            joined, normalize_embeddings=True, convert_to_numpy=True, batch_size=256
+        )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     encode_documents = _encode
@@ -121,7 +131,9 @@ class ChiveStaticEmbedder:
 class TransformerEmbedder:
     """Any sentence-transformers model by name or local directory."""
 
-    def __init__(self, model: str, query_prefix: str | None = None, document_prefix: str | None = None):
+    def __init__(
+        self, model: str, query_prefix: str | None = None, document_prefix: str | None = None
+    ):
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(model, device="cpu")
@@ -133,7 +145,10 @@ class TransformerEmbedder:
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
         vectors = self._model.encode(
-            [prefix + t for t in texts], normalize_embeddings=True, convert_to_numpy=True, batch_size=32
+            [prefix + t for t in texts],
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            batch_size=32,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
@@ -144,7 +159,9 @@ class TransformerEmbedder:
         return self._encode(texts, self._query_prefix)
 
 
-def load_embedder(model: str, query_prefix: str | None = None, document_prefix: str | None = None) -> Embedder:
+def load_embedder(
+    model: str, query_prefix: str | None = None, document_prefix: str | None = None
+) -> Embedder:
     """The embedder named in settings. Never reaches a model hub unless the site allows it."""
     # Closed networks: fail fast on a missing local model instead of hanging on a download.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

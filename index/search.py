@@ -99,7 +99,9 @@ class Searcher:
         found = sum(w for t, w in weights.items() if t in text_tokens)
         return found / sum(weights.values())
 
-    def search(self, question: str, top_k: int | None = None, allowed: set[str] | None = None) -> SearchResult:
+    def search(
+        self, question: str, top_k: int | None = None, allowed: set[str] | None = None
+    ) -> SearchResult:
         """Top passages for a question; ``allowed`` limits results to those files."""
         s = self.settings
         top_k = top_k or s.top_k

@@ -28,15 +28,15 @@ class Settings:
     document_prefix: str | None = None
     # Fusion: weighted reciprocal rank fusion of BM25 and dense rankings.
     lexical_weight: float = 1.0
-    dense_weight: float = 0.5
+    dense_weight: float = 0.1
     candidate_depth: int = 100
     top_k: int = 5
     # Section path and title are prepended to the text that is indexed (not shown).
     heading_context: bool = True
     # No-answer: decline when the best passage covers less than this share of the
     # question's content words (IDF-weighted) and its cosine is below min_cosine.
-    min_coverage: float = 0.5
-    min_cosine: float = 0.75
+    min_coverage: float = 0.4
+    min_cosine: float = 0.9
     answer_sentences: int = 3
     ingest_workers: int = 1
 
@@ -51,7 +51,9 @@ def _coerce(settings: Settings, name: str, value: Any) -> Any:
     if isinstance(current, Path):
         return Path(value).expanduser()
     if isinstance(current, bool):
-        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
+        return (
+            value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
+        )
     if isinstance(current, int):
         return int(value)
     if isinstance(current, float):

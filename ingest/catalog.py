@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.records import DocumentInfo, Page
+from ingest.records import DocumentInfo
 
 MANIFEST_NAME = "manifest.toml"
 
@@ -81,25 +82,45 @@ _DOCUMENT_WORDS = re.compile(
 )
 _VERSION_LINE = re.compile(r"^[αβ]\s*版$|^第\s*[0-9０-９.]+\s*版$|^[（(].*版[)）]$")
 COVER_LINES = 10
+# A cover line that is a date and nothing else: 「令和 6 年 5 月」「2022 年（令和 4 年） 5 月 9 日」.
+_COVER_DATE = re.compile(
+    r"^(?:((?:19|20)\d{2})年|(令和|平成)([0-9]+|元)年)(?:\([^)]*\))?([0-9]{1,2})月(?:[0-9]{1,2}日)?$"
+)
 
 
-def first_heading(pages: list[Page]) -> str:
+def cover_date(cover_lines: Sequence[str]) -> str:
+    """The publication month printed alone on a line of the cover, as a version label."""
+    for line in cover_lines[: COVER_LINES * 3]:
+        compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
+        if m := _COVER_DATE.match(compact):
+            year, era, era_year, month = m.groups()
+            return f"{year}-{int(month):02d}" if year else f"{era}{era_year}年{int(month)}月"
+    return ""
+
+
+def first_heading(cover_lines: Sequence[str]) -> str:
     """A title read off the cover: the first line naming a kind of document, else the first line."""
-    lines = [x.strip() for x in (pages[0].lines if pages else ()) if x.strip()][:COVER_LINES]
-    lines = [x for x in lines if 4 <= len(x) <= 80 and not re.fullmatch(r"[\d\s\W]+", x)] or lines
-    if not lines:
-        return ""
-    index = next((i for i, x in enumerate(lines) if _DOCUMENT_WORDS.search(x)), 0)
+    lines = [x.strip() for x in cover_lines if x.strip()][:COVER_LINES]
+    substantial = [
+        i for i, x in enumerate(lines) if 4 <= len(x) <= 80 and not re.fullmatch(r"[\d\s\W]+", x)
+    ]
+    if not substantial:
+        return lines[0] if lines else ""
+    index = next((i for i in substantial if _DOCUMENT_WORDS.search(lines[i])), substantial[0])
     title = lines[index]
     if index + 1 < len(lines) and _VERSION_LINE.match(lines[index + 1]):
         title += " " + lines[index + 1].replace(" ", "")
     return title
 
 
-def describe(rel: str, pages: list[Page], meta_title: str, manifest: dict[str, ManifestEntry]) -> DocumentInfo:
+def describe(
+    rel: str, cover_lines: Sequence[str], meta_title: str, manifest: dict[str, ManifestEntry]
+) -> DocumentInfo:
     """DocumentInfo for one PDF: manifest first, then metadata, then the first heading."""
     if entry := manifest.get(rel):
         return DocumentInfo(rel, entry.title, entry.version, entry.date, entry.series, entry.url)
     title = meta_title if meta_title and not _GENERIC_TITLES.match(meta_title) else ""
-    title = title or first_heading(pages) or Path(rel).stem
-    return DocumentInfo(file=rel, title=title, version=infer_version(Path(rel).stem, title))
+    title = title or first_heading(cover_lines) or Path(rel).stem
+    # The cover's date stands in for a version when neither name nor title carries one.
+    version = infer_version(Path(rel).stem, title) or cover_date(cover_lines)
+    return DocumentInfo(file=rel, title=title, version=version)

@@ -56,7 +56,9 @@ def _hard_split(text: str, limit: int) -> list[str]:
 def is_prose(page: Page) -> bool:
     """Running text (most paragraphs end a sentence), as opposed to a slide or a table page."""
     body = [b for b in page.lines if not is_heading(b)]
-    return bool(body) and sum(1 for b in body if _ENDS_SENTENCE.search(b)) >= PROSE_SHARE * len(body)
+    return bool(body) and sum(1 for b in body if _ENDS_SENTENCE.search(b)) >= PROSE_SHARE * len(
+        body
+    )
 
 
 def _units(pages: Sequence[Page]) -> Iterator[_Unit]:

@@ -10,6 +10,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
+from itertools import pairwise
 
 from ingest.normalize import clean_display, join_lines
 from ingest.records import Page
@@ -22,8 +23,15 @@ REPEAT_SHARE = 0.4
 MIN_PAGES_FOR_REPEAT = 3
 
 _TRAILING_NUMBER = re.compile(r"^(.*?)[ \u3000]?(\d{1,3})\s*$")
-_PAGE_NUMBER = re.compile(r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$")
+_PAGE_NUMBER = re.compile(
+    r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$"
+)
+_STANDALONE_NUMBER = re.compile(r"^[-–—‐－(（]?\s*(\d{1,4})\s*[-–—‐－)）]?$")
 _SENTENCE_END = tuple("。．！？!?」』）)")
+_CONTINUES = tuple("、，,・")
+# A line that starts with hiragana (a particle, an inflection) continues the previous one;
+# new paragraphs, items and table cells start with kanji, katakana, digits or marks.
+_HIRAGANA_START = re.compile("^[\u3041-\u3093]")
 
 
 def edge_key(line: str) -> str:
@@ -44,7 +52,7 @@ def strip_line_numbers(lines: list[str]) -> list[str]:
     numbers = [int(m.group(2)) if m else None for m in matches]
     sequential = sum(
         1
-        for prev, cur in zip(numbers, numbers[1:], strict=False)
+        for prev, cur in pairwise(numbers)
         if prev is not None and cur is not None and 0 < cur - prev <= 2
     )
     if len(lines) < 5 or sequential < 0.6 * len(lines):
@@ -108,10 +116,11 @@ def join_paragraphs(lines: list[str]) -> list[str]:
     for i, line in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         current = join_lines(current, line)
+        continues = line.endswith(_CONTINUES) or bool(_HIRAGANA_START.match(nxt))
         ends_here = (
             line.endswith(_SENTENCE_END)
             or is_heading(line)
-            or (full and len(line) < 0.7 * full)
+            or (full and len(line) < 0.7 * full and not continues)
             or not nxt
             or is_heading(nxt)
             or starts_item(nxt)
@@ -124,14 +133,38 @@ def join_paragraphs(lines: list[str]) -> list[str]:
     return blocks
 
 
+def page_number_offset(pages: Sequence[list[str]]) -> int | None:
+    """Printed page number minus physical page, when most pages print one on a line of its own."""
+    offsets: Counter[int] = Counter()
+    for physical, lines in enumerate(pages, start=1):
+        numbers = {int(m.group(1)) for x in lines if (m := _STANDALONE_NUMBER.match(x))}
+        offsets.update({n - physical for n in numbers})
+    if not offsets or len(pages) < MIN_PAGES_FOR_REPEAT:
+        return None
+    offset, count = offsets.most_common(1)[0]
+    return offset if count >= REPEAT_SHARE * len(pages) else None
+
+
+def drop_page_number(lines: list[str], printed: int) -> list[str]:
+    """Remove the page's own number wherever the text layer put it (often after a figure's text)."""
+    return [
+        x for x in lines if not ((m := _STANDALONE_NUMBER.match(x)) and int(m.group(1)) == printed)
+    ]
+
+
 def clean_pages(raw_texts: Sequence[str]) -> tuple[list[Page], int]:
     """Clean every page of one document; returns pages and how many lines were dropped."""
     pages_lines = [strip_line_numbers(_raw_lines(t)) for t in raw_texts]
     repeated = repeated_edge_keys(pages_lines)
+    offset = page_number_offset(pages_lines)
     pages: list[Page] = []
     dropped = 0
     for number, lines in enumerate(pages_lines, start=1):
         kept, removed = drop_edges(lines, repeated)
+        if offset is not None:
+            before = len(kept)
+            kept = drop_page_number(kept, number + offset)
+            removed += before - len(kept)
         dropped += removed
         pages.append(Page(number=number, lines=tuple(join_paragraphs(kept))))
     return pages, dropped

@@ -25,8 +25,13 @@ _RUNS_OF_SPACE = re.compile(r"[ \t\u00a0]{2,}")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
 
 
+# CJK radical supplement forms that NFKC leaves alone but PDFs use for ordinary kanji.
+_SUPPLEMENT = str.maketrans("⺠⻑⻄⻘⻝⻩⻭⻯⻲⺟⻤⻨⻫", "民長西青食黄歯竜亀母鬼麦斉")
+
+
 def fix_radicals(text: str) -> str:
     """Replace Kangxi/CJK radical code points by the kanji they stand for."""
+    text = text.translate(_SUPPLEMENT)
     return _RADICALS.sub(lambda m: unicodedata.normalize("NFKC", m.group()), text)
 
 
@@ -44,7 +49,7 @@ def clean_display(line: str) -> str:
 
 def for_matching(text: str) -> str:
     """NFKC, lower-cased, with whitespace kept only between ASCII words."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = unicodedata.normalize("NFKC", fix_radicals(text)).lower()
     return _SPACE_NOT_BETWEEN_ASCII.sub(lambda m: "" if "\n" not in m.group() else "\n", text)
 
 

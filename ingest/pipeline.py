@@ -11,8 +11,15 @@ from pathlib import Path
 
 from ingest.catalog import ManifestEntry, describe, load_manifest
 from ingest.chunking import chunk_pages
-from ingest.cleaning import clean_pages
-from ingest.pdf_reader import MIN_PAGE_CHARS, UnreadablePDF, metadata_title, read_page_texts, visible_chars
+from ingest.cleaning import clean_pages, strip_line_numbers
+from ingest.normalize import clean_display
+from ingest.pdf_reader import (
+    MIN_PAGE_CHARS,
+    UnreadablePDF,
+    metadata_title,
+    read_page_texts,
+    visible_chars,
+)
 from ingest.records import Chunk, Document, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -46,7 +53,8 @@ def ingest_file(path: Path, rel: str, manifest: dict[str, ManifestEntry]) -> Fil
     try:
         reader, raw = read_page_texts(path)
         pages, dropped = clean_pages(raw)
-        info = describe(rel, pages, metadata_title(reader), manifest)
+        cover = strip_line_numbers([clean_display(line) for line in raw[0].splitlines()])
+        info = describe(rel, cover, metadata_title(reader), manifest)
     except UnreadablePDF as exc:
         return FileResult(rel, skipped=SkippedFile(rel, exc.reason))
     except Exception as exc:  # a PDF that breaks the parser must not stop the build

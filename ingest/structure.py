@@ -3,26 +3,31 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 MAX_HEADING_CHARS = 40
 
 _NUM = "0-9０-９"
 _KANJI_NUM = "一二三四五六七八九十"
 # (pattern, level): 第1章 > 1 > 1.1 > 1.1.1 > (1) > ① / 1)
+# Text right after a heading number: not a unit (「1.0版」「2.5倍」「3月」 are not headings).
+_TITLE = "(?![版年月日時分%％倍件人円歳回])[^0-9０-９.．)）]"
 _HEADING_PATTERNS: list[tuple[re.Pattern[str], int]] = [
     (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+[部編]"), 1),
     (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+章"), 1),
     (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+節"), 2),
-    (re.compile(f"^[{_NUM}]+[.．][{_NUM}]+[.．][{_NUM}]+[.．]?[ \u3000]*[^{_NUM}.．]"), 3),
-    (re.compile(f"^[{_NUM}]+[.．][{_NUM}]+[.．]?[ \u3000]*[^{_NUM}.．]"), 2),
+    (
+        re.compile(
+            f"^[{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．]?[ \u3000]*{_TITLE}"
+        ),
+        3,
+    ),
+    (re.compile(f"^[{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．]?[ \u3000]*{_TITLE}"), 2),
     # 「３　データモデル」「1. はじめに」; a bare 「11 環状交差点」 is a table row, not a heading.
-    (re.compile(f"^[{_NUM}]{{1,2}}(\u3000+|[.．、][ \u3000]*)[^{_NUM} \u3000]"), 1),
+    (re.compile(f"^[{_NUM}]{{1,2}}(\u3000+|[.．、][ \u3000]*){_TITLE}"), 1),
     (re.compile(f"^[{_KANJI_NUM}]+[、．.][ \u3000]*\\S"), 1),
-    (re.compile(f"^[(（][{_NUM}{_KANJI_NUM}]+[)）][ \u3000]*\\S"), 3),
-    (re.compile(f"^[{_NUM}]+[)）][ \u3000]*\\S"), 4),
-    (re.compile("^[①-⑳][ \u3000]*\\S"), 4),
+    (re.compile(f"^[(（][{_NUM}{_KANJI_NUM}]{{1,2}}[)）][ \u3000]*{_TITLE}"), 3),
 ]
+# ① and 1) mark list items, not sections: they start a paragraph but do not enter the path.
 _ITEM = re.compile(f"^([・•●○◆◇■□▪▶►※\\-–－]|[①-⑳]|[(（][{_NUM}a-zA-Zａ-ｚ]+[)）]|[{_NUM}]+[)）])")
 _TOC_LEADER = re.compile(r"(\.{4,}|…{2,}|・{4,}|‥{2,})")
 
@@ -52,9 +57,8 @@ def starts_item(line: str) -> bool:
 
 
 def heading_label(line: str) -> str:
-    """Heading as shown in a section path: NFKC digits, single spaces."""
-    text = unicodedata.normalize("NFKC", line).strip()
-    return re.sub(r"\s+", " ", text)
+    """Heading as shown in a section path: as printed, with single spaces."""
+    return re.sub(r"\s+", " ", line).strip()
 
 
 class SectionTracker:

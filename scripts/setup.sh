@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Create .venv and install scqa into it; a no-op when nothing changed.
+#   scripts/setup.sh          runtime only
+#   scripts/setup.sh dev      with test and lint tools, Chromium and a Japanese font
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+python="${PYTHON:-python3}"
+
+if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  echo "Python 3.11 以上が必要です（現在: $("$python" --version 2>&1)）。PYTHON=python3.11 のように指定してください。" >&2
+  exit 1
+fi
+[ -x .venv/bin/python ] || "$python" -m venv .venv
+
+stamp=.venv/.scqa-installed
+want="$(sha256sum pyproject.toml | cut -d' ' -f1) ${extras}"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  .venv/bin/python -m pip install -q --upgrade pip
+  # The CPU build of torch lies on local disk; installed first so that
+  # sentence-transformers does not pull a multi-GB CUDA build.
+  .venv/bin/python -m pip install -q torch==2.13.0
+  if [ "$extras" = dev ]; then
+    .venv/bin/python -m pip install -q -e ".[dev]"
+  else
+    .venv/bin/python -m pip install -q -e .
+  fi
+  echo "$want" > "$stamp"
+fi
+
+if [ "$extras" = dev ]; then
+  # Browser tests drive Debian's Chromium; the sample PDFs are rendered with IPAex Gothic.
+  need=()
+  command -v chromium >/dev/null || need+=(chromium)
+  [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || need+=(fonts-ipaexfont-gothic)
+  if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+    else
+      echo "注意: ${need[*]} がありません（sudo apt-get install ${need[*]}）。ブラウザのテストは省略されます。" >&2
+    fi
+  fi
+fi

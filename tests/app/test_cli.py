@@ -1,0 +1,54 @@
+import io
+import json
+
+import pytest
+
+from app.cli import main
+
+pytestmark = pytest.mark.integration
+
+
+def test_ask_json_prints_one_object(built_index, capsys):
+    settings, _ = built_index
+    assert (
+        main(
+            [
+                "ask",
+                "--index",
+                str(settings.index_dir),
+                "--top-k",
+                "2",
+                "--json",
+                "コアデータモデルとは",
+            ]
+        )
+        == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    assert data["question"] == "コアデータモデルとは"
+    assert len(data["passages"]) == 2
+
+
+def test_ask_jsonl_answers_each_line_and_reports_bad_lines(built_index, capsys, monkeypatch):
+    settings, _ = built_index
+    lines = [
+        json.dumps({"id": "a", "question": "ＡＩ戦略会議の論点整理"}, ensure_ascii=False),
+        "これはJSONではない",
+        json.dumps({"id": 7, "question": "コアデータパーツには何がある"}, ensure_ascii=False),
+    ]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["ask", "--index", str(settings.index_dir), "--jsonl"]) == 0
+    out = capsys.readouterr()
+    rows = [json.loads(x) for x in out.out.splitlines()]
+    assert [r["id"] for r in rows] == ["a", 7]
+    assert "2 行目" in out.err
+
+
+def test_missing_index_is_a_clear_error(tmp_path, capsys):
+    assert main(["ask", "--index", str(tmp_path / "none"), "--json", "質問"]) == 2
+    assert "scqa build" in capsys.readouterr().err
+
+
+def test_build_of_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    assert main(["build", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "i")]) == 2
+    assert "フォルダがありません" in capsys.readouterr().err

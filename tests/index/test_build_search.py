@@ -1,0 +1,83 @@
+"""Build a real index from a few shared PDFs and ask it questions."""
+
+import dataclasses
+
+import pytest
+
+from index.build import build_index, is_up_to_date
+from index.search import ModelMismatch, Searcher
+from index.store import current_build, read_chunks
+
+pytestmark = pytest.mark.integration
+
+APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2025-09.pdf"
+
+
+def test_build_report_names_the_scanned_pdf_and_indexes_the_rest(built_index):
+    _, report = built_index
+    assert report.files == 6
+    assert [s["file"] for s in report.skipped] == ["bad/scanned_no_text_layer.pdf"]
+    assert "テキスト層がありません" in report.skipped[0]["reason"]
+    assert report.pages == 47 + 10 + 17 + 18 + 22
+    assert report.chunks > 100
+
+
+def test_chunks_record_file_pages_title_and_version(built_index):
+    settings, _ = built_index
+    chunks = read_chunks(current_build(settings.index_dir))
+    appendix = [c for c in chunks if c.file == APPENDIX]
+    assert appendix and all(c.version == "2025-09" for c in appendix)
+    assert "ガイドブック" in appendix[0].title
+    assert {c.file for c in chunks} == {
+        APPENDIX,
+        "public/digital_ds430_core_data_model_overview_v2.pdf",
+        "public/cao_ai_senryaku_ronten_honbun.pdf",
+        "public/cao_ai_senryaku_shiryo2-1.pdf",
+        "public/cao_ai_senryaku_siryo2.pdf",
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "file", "page"),
+    [
+        # Paraphrases of the page text, not copies of it.
+        ("EUのAI法案はいつ大筋で合意されましたか", "public/cao_ai_senryaku_shiryo2-1.pdf", 4),
+        (
+            "行政機関のデータが標準化されていないと何が困るのか",
+            "public/digital_ds430_core_data_model_overview_v2.pdf",
+            2,
+        ),
+        (
+            "ＡＩ事業者ガイドライン策定でのマルチステークホルダーとの連携",
+            "public/cao_ai_senryaku_siryo2.pdf",
+            5,
+        ),
+    ],
+)
+def test_known_questions_find_the_right_page_in_the_top_five(searcher, question, file, page):
+    result = searcher.search(question, top_k=5)
+    hits = [(p.chunk.file, p.chunk.pages) for p in result.passages]
+    assert any(f == file and page in pages for f, pages in hits), hits
+
+
+def test_index_is_up_to_date_until_a_file_changes(built_index, small_corpus, tmp_path):
+    settings, _ = built_index
+    assert is_up_to_date(small_corpus, settings)
+    assert not is_up_to_date(small_corpus, dataclasses.replace(settings, heading_context=False))
+
+
+def test_a_mismatched_model_is_refused_with_a_clear_message(built_index):
+    settings, _ = built_index
+    other = dataclasses.replace(settings, model="some-other/model")
+    with pytest.raises(ModelMismatch, match="scqa build"):
+        Searcher.open(other)
+
+
+def test_a_rebuild_swaps_the_served_index_only_when_complete(built_index, small_corpus):
+    settings, _ = built_index
+    before = current_build(settings.index_dir)
+    report = build_index(small_corpus, settings)
+    after = current_build(settings.index_dir)
+    assert after != before and str(after) == report.index
+    assert before.exists()  # kept for a chat still answering on it
+    assert not list((settings.index_dir / "builds").glob(".tmp-*"))

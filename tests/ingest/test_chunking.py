@@ -1,0 +1,54 @@
+from ingest.chunking import MAX_CHARS, chunk_pages, split_sentences
+from ingest.cleaning import clean_pages
+from ingest.pdf_reader import read_page_texts
+from ingest.records import DocumentInfo, Page
+from tests.conftest import shared_pdf
+
+GUIDEBOOK = "smartcity/digital_chiiki_service_datamodel_guidebook_beta_2025-09.pdf"
+
+
+def _chunks(rel):
+    _, raw = read_page_texts(shared_pdf(rel))
+    pages, _ = clean_pages(raw)
+    return chunk_pages(pages, DocumentInfo(rel, "title", "v"), doc_key="k")
+
+
+def test_sentences_split_after_japanese_terminators_and_closing_brackets():
+    text = "データを連携します。「都市OS」とは何か？説明します！"
+    assert split_sentences(text) == ["データを連携します。", "「都市OS」とは何か？", "説明します！"]
+    assert split_sentences("「引用です。」次の文。") == ["「引用です。」", "次の文。"]
+
+
+def test_guidebook_chunks_stay_within_size_and_carry_pages_and_sections():
+    chunks = _chunks(GUIDEBOOK)
+    assert all(len(c.text) <= MAX_CHARS + 40 for c in chunks)  # a heading line may ride along
+    sizes = sorted(len(c.text) for c in chunks)
+    assert 150 <= sizes[len(sizes) // 2] <= 600
+    assert all(1 <= p <= 120 for c in chunks for p in c.pages)
+    land = next(c for c in chunks if c.text.startswith("４.１"))
+    assert land.page == 30
+    assert land.section.endswith("４.１ 土地")  # as printed
+
+
+def test_a_known_sentence_comes_out_whole_in_one_chunk():
+    chunks = _chunks(GUIDEBOOK)
+    sentence = "文字は、スマートフォン等の一般的な機器に搭載されている JIS X 0213（JIS 第4 水準までの約1 万文字）の範囲内とします。"
+    holder = [c for c in chunks if sentence in c.text]
+    assert len(holder) == 1
+    assert holder[0].page == 21
+
+
+def test_a_sentence_running_over_a_page_break_is_kept_whole_and_lists_both_pages():
+    pages = [
+        Page(1, ("前の段落です。", "第一段落です。これは次のページへ続く文で")),
+        Page(2, ("ここで終わります。次の文です。",)),
+    ]
+    chunks = chunk_pages(pages, DocumentInfo("f.pdf", "t"), doc_key="k")
+    assert len(chunks) == 1
+    assert "これは次のページへ続く文でここで終わります。" in chunks[0].text
+    assert chunks[0].pages == (1, 2)
+
+
+def test_slide_pages_are_not_merged_across_slides():
+    chunks = _chunks("public/cao_ai_senryaku_siryo2.pdf")
+    assert sum(1 for c in chunks if len(c.pages) > 1) <= 2
