@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from ingest.records import Chunk, DocumentInfo, Page
-from ingest.structure import SectionTracker, is_heading
+from ingest.structure import SectionTracker, is_heading, starts_enumeration
 
 MIN_CHARS = 200
 MAX_CHARS = 600
@@ -127,7 +127,13 @@ def chunk_pages(pages: Sequence[Page], info: DocumentInfo, doc_key: str) -> list
             section = sections.path
         new_page = bool(parts) and unit.pages[0] not in parts[-1].pages
         after_slide = new_page and not prose[parts[-1].pages[-1]]
-        if size + len(unit.text) > MAX_CHARS or (new_page and (size >= MIN_CHARS or after_slide)):
+        # An enumerated item (①, 1), (a)) is a sub-topic: a good place to cut a long enough chunk.
+        new_item = unit.new_block and starts_enumeration(unit.text) and size >= MIN_CHARS
+        if (
+            size + len(unit.text) > MAX_CHARS
+            or new_item
+            or (new_page and (size >= MIN_CHARS or after_slide))
+        ):
             flush()
             section = sections.path
         for piece in _hard_split(unit.text, MAX_CHARS):

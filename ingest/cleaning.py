@@ -27,7 +27,8 @@ _PAGE_NUMBER = re.compile(
     r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$"
 )
 _STANDALONE_NUMBER = re.compile(r"^[-–—‐－(（]?\s*(\d{1,4})\s*[-–—‐－)）]?$")
-_SENTENCE_END = tuple("。．！？!?」』）)")
+# Only a full stop ends a paragraph; a closing bracket often ends a wrapped line mid-sentence.
+_SENTENCE_END = tuple("。．！？!?")
 _CONTINUES = tuple("、，,・")
 # A line that starts with hiragana (a particle, an inflection) continues the previous one;
 # new paragraphs, items and table cells start with kanji, katakana, digits or marks.

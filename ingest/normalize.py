@@ -39,8 +39,16 @@ def is_cjk(char: str) -> bool:
     return bool(re.match(f"[{_CJK}]", char))
 
 
+# Private-use code points are symbol-font glyphs (Wingdings bullets and arrows):
+# unreadable as text, so a leading one becomes a bullet and the rest are dropped.
+_LEADING_PRIVATE_USE = re.compile("^\\s*[\ue000-\uf8ff]+\\s*")
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
 def clean_display(line: str) -> str:
     """Readable text as printed: radicals repaired, spaces inside Japanese removed."""
+    line = _LEADING_PRIVATE_USE.sub("・", line)
+    line = _PRIVATE_USE.sub("", line)
     line = _CONTROL.sub(" ", fix_radicals(line))
     line = _SPACE_BETWEEN_CJK.sub("", line)
     line = _RUNS_OF_SPACE.sub(" ", line)

@@ -9,26 +9,27 @@ MAX_HEADING_CHARS = 40
 _NUM = "0-9０-９"
 _KANJI_NUM = "一二三四五六七八九十"
 # (pattern, level): 第1章 > 1 > 1.1 > 1.1.1 > (1) > ① / 1)
-# Text right after a heading number: not a unit (「1.0版」「2.5倍」「3月」 are not headings).
-_TITLE = "(?![版年月日時分%％倍件人円歳回])[^0-9０-９.．)）]"
+# Text right after a heading number: a space then the title, or Japanese straight away;
+# never a unit (「1.0版」「2.5倍」「3月」) or a measurement (「3.19EFLOPS」).
+_NOT_UNIT = "(?![版年月日時分%％倍件人円歳回])"
+_TITLE = f"(?:[ \u3000]+{_NOT_UNIT}[^ \u3000]|{_NOT_UNIT}[\u3040-\u30ff\u3400-\u9fff「『（(])"
 _HEADING_PATTERNS: list[tuple[re.Pattern[str], int]] = [
     (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+[部編]"), 1),
     (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+章"), 1),
     (re.compile(f"^第[{_NUM}{_KANJI_NUM}]+節"), 2),
     (
-        re.compile(
-            f"^[{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．]?[ \u3000]*{_TITLE}"
-        ),
+        re.compile(f"^[{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．]?{_TITLE}"),
         3,
     ),
-    (re.compile(f"^[{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．]?[ \u3000]*{_TITLE}"), 2),
+    (re.compile(f"^[{_NUM}]{{1,2}}[.．][{_NUM}]{{1,2}}[.．]?{_TITLE}"), 2),
     # 「３　データモデル」「1. はじめに」; a bare 「11 環状交差点」 is a table row, not a heading.
-    (re.compile(f"^[{_NUM}]{{1,2}}(\u3000+|[.．、][ \u3000]*){_TITLE}"), 1),
+    (re.compile(f"^[{_NUM}]{{1,2}}(?:\u3000+|[.．、]{_TITLE})"), 1),
     (re.compile(f"^[{_KANJI_NUM}]+[、．.][ \u3000]*\\S"), 1),
-    (re.compile(f"^[(（][{_NUM}{_KANJI_NUM}]{{1,2}}[)）][ \u3000]*{_TITLE}"), 3),
+    (re.compile(f"^[(（][{_NUM}{_KANJI_NUM}]{{1,2}}[)）](?:{_TITLE}|[A-Za-z])"), 3),
 ]
 # ① and 1) mark list items, not sections: they start a paragraph but do not enter the path.
 _ITEM = re.compile(f"^([・•●○◆◇■□▪▶►※\\-–－]|[①-⑳]|[(（][{_NUM}a-zA-Zａ-ｚ]+[)）]|[{_NUM}]+[)）])")
+_ENUMERATION = re.compile(f"^([①-⑳]|[(（][{_NUM}a-zA-Zａ-ｚ]+[)）]|[{_NUM}a-z]+[)）])")
 _TOC_LEADER = re.compile(r"(\.{4,}|…{2,}|・{4,}|‥{2,})")
 
 
@@ -49,6 +50,11 @@ def heading_level(line: str) -> int | None:
 
 def is_heading(line: str) -> bool:
     return heading_level(line) is not None
+
+
+def starts_enumeration(line: str) -> bool:
+    """Numbered or lettered items (①, 1), (a)), as opposed to plain bullets."""
+    return bool(_ENUMERATION.match(line.strip()))
 
 
 def starts_item(line: str) -> bool:

@@ -1,0 +1,83 @@
+"""Benchmark: full index build and per-question retrieval latency after load.
+
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_build_and_query.py \
+        --corpus ../shared/corpus --questions tests/data/dev_questions.jsonl
+
+Prints one JSON object: build seconds per stage, pages, chunks, and query
+latency percentiles (retrieval only, models already loaded), with the machine.
+Run with one thread and with two to compare; nothing else heavy at the same time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from app.evaluate import load_questions
+from index.build import build_index
+from index.search import Searcher
+from index.settings import load_settings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "1")))
+    parser.add_argument("--repeat", type=int, default=3, help="passes over the questions")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(index_dir=Path(tmp) / "index", corpus_dir=args.corpus)
+        start = time.perf_counter()
+        report = build_index(args.corpus, settings)
+        build_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        searcher = Searcher.open(settings)
+        load_seconds = time.perf_counter() - start
+        questions = [q.question for q in load_questions(args.questions)]
+        searcher.search(questions[0])  # warm-up
+        latencies = []
+        for _ in range(args.repeat):
+            for question in questions:
+                t = time.perf_counter()
+                searcher.search(question)
+                latencies.append((time.perf_counter() - t) * 1000)
+    latencies.sort()
+    print(
+        json.dumps(
+            {
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+                "threads": args.threads,
+                "build_seconds": round(build_seconds, 1),
+                "build_stages": {k: round(v, 1) for k, v in report.seconds.items()},
+                "files": report.files,
+                "skipped": [s["file"] for s in report.skipped],
+                "pages": report.pages,
+                "chunks": report.chunks,
+                "load_seconds": round(load_seconds, 1),
+                "queries": len(latencies),
+                "latency_ms": {
+                    "p50": round(statistics.median(latencies), 2),
+                    "p95": round(latencies[int(0.95 * (len(latencies) - 1))], 2),
+                    "max": round(latencies[-1], 2),
+                },
+            },
+            ensure_ascii=False,
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""End to end in real headless Chromium: start `scqa serve`, ask, open a citation, screenshot.
+
+Uses Debian's Chromium (/usr/bin/chromium) through Playwright; Playwright's own
+browser download is never used. Screenshots go to $SCQA_SCREENSHOT_DIR or the
+test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def server(built_index):
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (scripts/setup.sh dev installs it)")
+    settings, _ = built_index
+    port = _free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--index",
+            str(settings.index_dir),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("scqa serve did not start within 60 s")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    shots = Path(os.environ.get("SCQA_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="ja-JP")
+        page.goto(server)
+        box = page.get_by_placeholder("質問を入力してください", exact=False)
+        expect(box).to_be_visible(timeout=90_000)
+        expect(page).to_have_title("スマートシティ資料 Q&A")
+        box.fill("EUのAI法案はいつ大筋合意されたか")
+        box.press("Enter")
+        answer = page.get_by_test_id("stChatMessage").nth(1)
+        expect(answer).to_contain_text("[1]", timeout=90_000)
+        expect(answer).to_contain_text("2023")
+        citation = page.get_by_test_id("stExpander").first
+        citation.locator("summary").click()
+        expect(citation).to_contain_text("ファイル:")
+        page.screenshot(path=str(shots / "chat_1280x800.png"), full_page=True)
+        page.set_viewport_size({"width": 420, "height": 800})
+        page.screenshot(path=str(shots / "chat_narrow.png"), full_page=True)
+        assert page.get_by_test_id("stAppDeployButton").count() == 0
+        browser.close()
