@@ -159,7 +159,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     chat = Path(__file__).with_name("chat.py")
-    env = {**os.environ, "SCQA_INDEX_DIR": str(settings.index_dir)}
+    # The chat reads its settings from the environment: pass on what the flags changed.
+    env = {**os.environ, "SCQA_INDEX_DIR": str(settings.index_dir), "SCQA_MODEL": settings.model}
     command = [
         sys.executable,
         "-m",

@@ -113,7 +113,7 @@ class Searcher:
             lexical = np.where(mask, lexical, 0.0)
             dense = np.where(mask, dense, -1.0)
         rankings = [rank_of(lexical, s.candidate_depth), rank_of(dense, s.candidate_depth)]
-        fused = reciprocal_rank_fusion(rankings, [s.lexical_weight, s.dense_weight])
+        fused = reciprocal_rank_fusion(rankings, [s.lexical_weight, s.fusion_dense_weight])
         query_tokens = lexical_tokens(question)
         passages = tuple(
             Passage(

@@ -26,9 +26,11 @@ class Settings:
     model: str = "chive-static"
     query_prefix: str | None = None
     document_prefix: str | None = None
-    # Fusion: weighted reciprocal rank fusion of BM25 and dense rankings.
+    # Fusion: weighted reciprocal rank fusion of BM25 and dense rankings. None = by model:
+    # 0 for chive-static (averaged word vectors lowered recall@5 and MRR at every weight
+    # tried on the development set, docs/retrieval.md), 1 for a configured transformer model.
     lexical_weight: float = 1.0
-    dense_weight: float = 0.1
+    dense_weight: float | None = None
     candidate_depth: int = 100
     top_k: int = 5
     # Section path and title are prepended to the text that is indexed (not shown).
@@ -40,6 +42,12 @@ class Settings:
     answer_sentences: int = 3
     ingest_workers: int = 1
 
+    @property
+    def fusion_dense_weight(self) -> float:
+        if self.dense_weight is not None:
+            return self.dense_weight
+        return 0.0 if self.model == "chive-static" else 1.0
+
     def with_overrides(self, **overrides: Any) -> Settings:
         known = {f.name for f in fields(self)}
         clean = {k: v for k, v in overrides.items() if k in known and v is not None}
@@ -48,6 +56,8 @@ class Settings:
 
 def _coerce(settings: Settings, name: str, value: Any) -> Any:
     current = getattr(settings, name)
+    if name == "dense_weight":  # optional float: None means "by model"
+        return None if value in ("", "auto") else float(value)
     if isinstance(current, Path):
         return Path(value).expanduser()
     if isinstance(current, bool):

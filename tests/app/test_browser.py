@@ -93,7 +93,8 @@ def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
         expect(answer).to_contain_text("2023")
         citation = page.get_by_test_id("stExpander").first
         citation.locator("summary").click()
-        expect(citation).to_contain_text("ファイル:")
+        expect(citation.get_by_text("ファイル:", exact=False)).to_be_visible()
+        citation.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "chat_1280x800.png"), full_page=True)
         page.set_viewport_size({"width": 420, "height": 800})
         page.screenshot(path=str(shots / "chat_narrow.png"), full_page=True)

@@ -1,7 +1,9 @@
 import pytest
 
 from ingest.pdf_reader import UnreadablePDF, read_page_texts
-from tests.conftest import shared_pdf
+from tests.conftest import ROOT, shared_pdf
+
+SAMPLE = ROOT / "corpus" / "samples" / "smartcity_glossary.pdf"
 
 
 def test_encrypted_pdf_with_empty_password_opens():
@@ -29,3 +31,15 @@ def test_a_file_that_is_not_a_pdf_is_reported(tmp_path):
     fake.write_text("これはPDFではありません", encoding="utf-8")
     with pytest.raises(UnreadablePDF, match="PDF"):
         read_page_texts(fake)
+
+
+def test_a_pdf_that_needs_a_password_is_reported(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(SAMPLE))
+    writer.encrypt(user_password="himitsu", owner_password="owner", algorithm="AES-128")
+    locked = tmp_path / "locked.pdf"
+    with locked.open("wb") as fh:
+        writer.write(fh)
+    with pytest.raises(UnreadablePDF, match="パスワード"):
+        read_page_texts(locked)
