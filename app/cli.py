@@ -80,15 +80,77 @@ def _format_report(report) -> str:
         f"コーパス: {report.corpus}",
         f"インデックス: {report.index}",
         f"ファイル: {report.files}（索引 {report.files - len(report.skipped)}、スキップ {len(report.skipped)}）",
-        f"ページ: {report.pages}  チャンク: {report.chunks}  除去した繰り返し行: {report.dropped_lines}",
+        f"ページ: {report.pages}  チャンク: {report.chunks}",
+        _format_quality(report.quality),
         f"モデル: {report.model}",
         "時間: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()),
     ]
     for skipped in report.skipped:
         lines.append(f"スキップ: {skipped['file']} — {skipped['reason']}")
-    for file, pages in report.empty_pages.items():
-        lines.append(f"テキストのないページ: {file} p.{', '.join(map(str, pages))}")
+    lines.extend(_format_flagged(report.flagged))
     return "\n".join(lines)
+
+
+def _format_quality(summary: dict[str, int]) -> str:
+    from ingest.quality import VERDICT_LABELS
+
+    counts = "、".join(f"{label} {summary.get(key, 0)}" for key, label in VERDICT_LABELS.items())
+    return (
+        f"ページの品質: {counts}（pypdfium2 で読み直し {summary.get('fallback_pages', 0)} ページ、"
+        f"除去した柱・ページ番号など {summary.get('removed_lines', 0)} 行）"
+    )
+
+
+def _format_flagged(flagged: list[dict]) -> list[str]:
+    """One line per file: which pages need attention and why (garbled and empty pages are not indexed)."""
+    from collections import defaultdict
+
+    from ingest.quality import VERDICT_LABELS
+
+    grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for row in flagged:
+        grouped[(row["file"], row["verdict"])].append(row["page"])
+    return [
+        f"要確認（{VERDICT_LABELS[verdict]}）: {file} p.{', '.join(map(str, pages))}"
+        for (file, verdict), pages in sorted(grouped.items())
+    ]
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """Per-page extraction quality of a PDF or a folder of PDFs."""
+    from dataclasses import asdict
+
+    from ingest.catalog import load_manifest
+    from ingest.pipeline import find_pdfs, ingest_file
+    from ingest.quality import VERDICT_LABELS, summarize
+
+    path: Path = args.path
+    if not path.exists():
+        print(f"エラー: 見つかりません: {path}", file=sys.stderr)
+        return 2
+    base = path if path.is_dir() else path.parent
+    files = find_pdfs(path) if path.is_dir() else [path]
+    manifest = load_manifest(base)
+    settings = _settings(args)
+    every = []
+    for pdf in files:
+        result = ingest_file(pdf, pdf.relative_to(base).as_posix(), manifest, settings.extractor)
+        if result.skipped:
+            print(f"スキップ: {result.file} — {result.skipped.reason}", file=sys.stderr)
+            continue
+        every.extend(result.quality)
+        for q in result.quality:
+            if args.json:
+                print(json.dumps(asdict(q), ensure_ascii=False))
+            elif args.all or q.verdict != "ok":
+                print(
+                    f"{q.file}\tp.{q.page}\t{('印刷 ' + q.label) if q.label else ''}\t{q.chars}字\t"
+                    f"かな{q.kana:.0%} 漢字{q.kanji:.0%} ASCII{q.ascii:.0%}\t文字化け記号 {q.garbage}\t"
+                    f"除去 {q.removed_lines}行\t{q.extractor}\t{VERDICT_LABELS[q.verdict]}"
+                )
+    print(_format_quality(summarize(every)), file=sys.stderr)
+    print(f"ファイル {len(files)}、ページ {len(every)}", file=sys.stderr)
+    return 0
 
 
 def _load_searcher(settings):
@@ -211,6 +273,12 @@ def main(argv: list[str] | None = None) -> int:
     mode.add_argument("--jsonl", action="store_true", help="標準入力の JSON Lines を一行ずつ処理")
     ask.add_argument("question", nargs="*")
     ask.set_defaults(func=cmd_ask)
+
+    inspect = sub.add_parser("inspect", help="PDF の抽出品質をページごとに表示する")
+    inspect.add_argument("path", type=Path, help="PDF ファイルかフォルダ")
+    inspect.add_argument("--all", action="store_true", help="問題のないページも表示")
+    inspect.add_argument("--json", action="store_true", help="1 ページ 1 行の JSON で出力")
+    inspect.set_defaults(func=cmd_inspect)
 
     evaluate = sub.add_parser("eval", help="質問セットで検索精度を測る")
     common(evaluate)

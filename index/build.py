@@ -25,9 +25,11 @@ from index.store import (
     read_json,
     write_chunks,
     write_json,
+    write_jsonl,
 )
 from index.tokenize import lexical_tokens
 from ingest.pipeline import FileResult, find_pdfs, ingest_folder, sha256_of
+from ingest.quality import PageQuality, summarize
 from ingest.records import Chunk
 
 log = logging.getLogger(__name__)
@@ -43,8 +45,8 @@ class BuildReport:
     pages: int = 0
     chunks: int = 0
     skipped: list[dict[str, str]] = field(default_factory=list)
-    empty_pages: dict[str, list[int]] = field(default_factory=dict)
-    dropped_lines: int = 0
+    quality: dict[str, int] = field(default_factory=dict)  # pages per verdict, fallback pages
+    flagged: list[dict[str, object]] = field(default_factory=list)  # pages not "ok"
     seconds: dict[str, float] = field(default_factory=dict)
     model: str = ""
     up_to_date: bool = False
@@ -65,6 +67,7 @@ def _signature(settings: Settings) -> dict[str, object]:
         "model": settings.model,
         "document_prefix": settings.document_prefix,
         "heading_context": settings.heading_context,
+        "extractor": settings.extractor,
         "format": FORMAT_VERSION,
     }
 
@@ -95,7 +98,10 @@ def build_index(
     chunks: list[Chunk] = []
     documents: list[dict[str, object]] = []
     files: dict[str, str] = {}
-    for result in ingest_folder(corpus_dir, workers=settings.ingest_workers, on_file=on_file):
+    pages_quality: list[PageQuality] = []
+    for result in ingest_folder(
+        corpus_dir, workers=settings.ingest_workers, on_file=on_file, extractor=settings.extractor
+    ):
         report.files += 1
         if result.skipped:
             report.skipped.append(asdict(result.skipped))
@@ -104,9 +110,17 @@ def build_index(
         assert doc is not None
         files[result.file] = doc.sha256
         report.pages += len(doc.pages)
-        report.dropped_lines += result.dropped_lines
-        if result.empty_pages:
-            report.empty_pages[result.file] = list(result.empty_pages)
+        pages_quality.extend(result.quality)
+        report.flagged.extend(
+            {
+                "file": q.file,
+                "page": q.page,
+                "verdict": q.verdict,
+                "chars": q.chars,
+                "garbage": q.garbage,
+            }
+            for q in result.flagged
+        )
         chunks.extend(result.chunks)
         documents.append(
             {
@@ -119,6 +133,7 @@ def build_index(
     # Skipped files are fingerprinted too, so an unchanged corpus is not rebuilt for them.
     for skipped in report.skipped:
         files[skipped["file"]] = sha256_of(corpus_dir / skipped["file"])
+    report.quality = summarize(pages_quality)
     report.seconds["ingest"] = time.perf_counter() - t0
     if not chunks:
         raise RuntimeError(
@@ -152,6 +167,7 @@ def build_index(
     faiss.write_index(build_faiss(vectors), str(tmp / "vectors.faiss"))
     write_json(tmp / "df.json", {"n": len(texts), "df": dict(df)})
     write_json(tmp / "documents.json", documents)
+    write_jsonl(tmp / "quality.jsonl", [asdict(q) for q in pages_quality])
     report.model = embedder.name
     report.chunks = len(chunks)
     meta = {

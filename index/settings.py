@@ -41,6 +41,8 @@ class Settings:
     min_cosine: float = 0.9
     answer_sentences: int = 3
     ingest_workers: int = 1
+    # "auto": pypdf, with pypdfium2 for pages pypdf garbles; or "pypdf" / "pypdfium2" only.
+    extractor: str = "auto"
 
     @property
     def fusion_dense_weight(self) -> float:

@@ -2,7 +2,11 @@
 
 A chunk never starts mid-sentence: a sentence wrapped over a page break is kept
 whole and the chunk lists both pages. Every chunk carries the section path that
-was current at its first sentence.
+was current at its first sentence: from the PDF outline when the document has
+one (detected headings then refine it), from detected headings otherwise.
+A table caption (表1 ...) always opens a chunk together with what follows it,
+and a table row (a line without a full stop) is never cut unless it alone is
+longer than a chunk.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from ingest.outline import OutlineEntry, match_key
 from ingest.records import Chunk, DocumentInfo, Page
-from ingest.structure import SectionTracker, is_heading, starts_enumeration
+from ingest.structure import SectionTracker, heading_level, starts_enumeration
 
 MIN_CHARS = 200
 MAX_CHARS = 600
@@ -22,18 +27,29 @@ HEADING_BREAK_CHARS = 80
 # Share of paragraphs ending a sentence above which a page reads as prose; slide
 # pages fall below it and are kept to themselves (a slide title with its bullets).
 PROSE_SHARE = 0.4
+# A block longer than its outline title by more than this carries body text too.
+BODY_AFTER_TITLE = 8
+# Detected headings sit below every outline level when an outline is present.
+DETECTED_BELOW_OUTLINE = 10
 
 # A sentence ends at 。！？ (and their ASCII forms), with any closing brackets after them.
 _SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[」』）)】〕]*|$)")
 _ENDS_SENTENCE = re.compile(r"[。！？!?][」』）)】〕]*$")
+_CAPTION = re.compile(r"^[表図]\s*[0-9０-９]+([-‐－.．][0-9０-９]+)*[\s\u3000:：]")
 
 
 @dataclass
 class _Unit:
     text: str
     pages: tuple[int, ...]
-    heading: bool
     new_block: bool  # starts a paragraph: shown on a new line
+    level: int | None = None  # a heading's level in the section path
+    virtual: bool = False  # an outline entry not found in the text: sets the path, not shown
+    caption: bool = False
+
+    @property
+    def heading(self) -> bool:
+        return self.level is not None
 
 
 def split_sentences(block: str) -> list[str]:
@@ -55,35 +71,71 @@ def _hard_split(text: str, limit: int) -> list[str]:
 
 def is_prose(page: Page) -> bool:
     """Running text (most paragraphs end a sentence), as opposed to a slide or a table page."""
-    body = [b for b in page.lines if not is_heading(b)]
-    return bool(body) and sum(1 for b in body if _ENDS_SENTENCE.search(b)) >= PROSE_SHARE * len(
-        body
-    )
+    body = [b for b in page.lines if heading_level(b) is None]
+    ended = sum(1 for b in body if _ENDS_SENTENCE.search(b))
+    return bool(body) and ended >= PROSE_SHARE * len(body)
 
 
-def _units(pages: Sequence[Page]) -> Iterator[_Unit]:
+def _outline_levels(
+    page: Page, entries: list[OutlineEntry]
+) -> tuple[dict[int, int], list[OutlineEntry]]:
+    """Which blocks of the page are outline headings (block index -> level), and the entries not found."""
+    found: dict[int, int] = {}
+    pending = list(entries)
+    for index, block in enumerate(page.lines):
+        key = match_key(block)
+        for entry in pending:
+            title = match_key(entry.title)
+            if len(key) >= 2 and (
+                key.startswith(title) or (len(key) >= 4 and title.startswith(key))
+            ):
+                found[index] = entry
+                pending.remove(entry)
+                break
+    return found, pending
+
+
+def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_Unit]:
     """Sentences and headings in reading order, with sentences across page breaks re-joined."""
     carry: _Unit | None = None
     for page in pages:
         prose = is_prose(page)
+        here = [e for e in outline if e.page == page.number]
+        outline_blocks, unmatched = _outline_levels(page, here) if outline else ({}, [])
+        for entry in unmatched:
+            yield _Unit(entry.title, (page.number,), True, level=entry.level, virtual=True)
         for index, block in enumerate(page.lines):
-            if is_heading(block):
+            detected = heading_level(block)
+            entry = outline_blocks.get(index)
+            if entry and len(match_key(block)) > len(match_key(entry.title)) + BODY_AFTER_TITLE:
+                # The heading and its first sentences came out as one line: keep the text as body.
+                yield _Unit(entry.title, (page.number,), True, level=entry.level, virtual=True)
+                level: int | None = None
+            elif entry:
+                level = entry.level
+            elif detected is not None:
+                level = detected + DETECTED_BELOW_OUTLINE if outline else detected
+            else:
+                level = None
+            if level is not None:
                 if carry:
                     yield carry
                     carry = None
-                yield _Unit(block, (page.number,), heading=True, new_block=True)
+                yield _Unit(block, (page.number,), True, level=level)
                 continue
             sentences = split_sentences(block)
             if carry and index == 0 and sentences:
                 # The previous page ended mid-sentence: this block continues it.
                 first = sentences.pop(0)
-                yield _Unit(carry.text + first, (*carry.pages, page.number), False, carry.new_block)
+                yield _Unit(carry.text + first, (*carry.pages, page.number), carry.new_block)
                 carry = None
             elif carry:
                 yield carry
                 carry = None
             for i, sentence in enumerate(sentences):
-                unit = _Unit(sentence, (page.number,), heading=False, new_block=i == 0)
+                unit = _Unit(
+                    sentence, (page.number,), i == 0, caption=i == 0 and bool(_CAPTION.match(block))
+                )
                 last_on_page = index == len(page.lines) - 1 and i == len(sentences) - 1
                 if prose and last_on_page and not _ENDS_SENTENCE.search(sentence):
                     carry = unit
@@ -93,9 +145,12 @@ def _units(pages: Sequence[Page]) -> Iterator[_Unit]:
         yield carry
 
 
-def chunk_pages(pages: Sequence[Page], info: DocumentInfo, doc_key: str) -> list[Chunk]:
+def chunk_pages(
+    pages: Sequence[Page], info: DocumentInfo, doc_key: str, outline: Sequence[OutlineEntry] = ()
+) -> list[Chunk]:
     """Pack a document's sentences into chunks; ``doc_key`` makes chunk ids unique."""
     prose = {page.number: is_prose(page) for page in pages}
+    labels = {page.number: page.label for page in pages}
     sections = SectionTracker()
     chunks: list[Chunk] = []
     parts: list[_Unit] = []
@@ -103,22 +158,32 @@ def chunk_pages(pages: Sequence[Page], info: DocumentInfo, doc_key: str) -> list
 
     def flush() -> None:
         nonlocal parts
-        body = [u for u in parts if u.text.strip()]
+        body = [u for u in parts if u.text.strip() and not u.virtual]
         if body and not all(u.heading for u in body):
             text = "".join(("\n" if u.new_block and i else "") + u.text for i, u in enumerate(body))
-            pages_spanned = tuple(sorted({p for u in body for p in u.pages}))
+            spanned = tuple(sorted({p for u in body for p in u.pages}))
             chunk_id = hashlib.sha1(f"{doc_key}:{len(chunks)}:{text}".encode()).hexdigest()[:16]
             chunks.append(
-                Chunk(chunk_id, info.file, pages_spanned, info.title, info.version, section, text)
+                Chunk(
+                    chunk_id,
+                    info.file,
+                    spanned,
+                    info.title,
+                    info.version,
+                    section,
+                    text,
+                    labels[spanned[0]],
+                )
             )
         parts = []
 
-    for unit in _units(pages):
-        size = sum(len(u.text) for u in parts)
+    for unit in _units(pages, outline):
+        # Body text only: headings gather above the text they introduce.
+        size = sum(len(u.text) for u in parts if not u.heading)
         if unit.heading:
             if size >= HEADING_BREAK_CHARS:
                 flush()
-            sections.push(unit.text)
+            sections.push(unit.text, unit.level)
             if not parts or all(u.heading for u in parts):
                 section = sections.path
             parts.append(unit)
@@ -129,16 +194,23 @@ def chunk_pages(pages: Sequence[Page], info: DocumentInfo, doc_key: str) -> list
         after_slide = new_page and not prose[parts[-1].pages[-1]]
         # An enumerated item (①, 1), (a)) is a sub-topic: a good place to cut a long enough chunk.
         new_item = unit.new_block and starts_enumeration(unit.text) and size >= MIN_CHARS
+        # A caption opens a chunk with its table rather than ending the previous one.
+        caption_break = unit.caption and size >= MIN_CHARS
         if (
             size + len(unit.text) > MAX_CHARS
             or new_item
+            or caption_break
             or (new_page and (size >= MIN_CHARS or after_slide))
         ):
+            # Never leave a caption at the end of a chunk: it opens the next one with its table.
+            caption = parts.pop() if parts and parts[-1].caption else None
             flush()
             section = sections.path
+            if caption:
+                parts.append(caption)
         for piece in _hard_split(unit.text, MAX_CHARS):
             if parts and sum(len(u.text) for u in parts) + len(piece) > MAX_CHARS:
                 flush()
-            parts.append(_Unit(piece, unit.pages, False, unit.new_block))
+            parts.append(_Unit(piece, unit.pages, unit.new_block, caption=unit.caption))
     flush()
     return chunks

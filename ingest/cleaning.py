@@ -153,19 +153,29 @@ def drop_page_number(lines: list[str], printed: int) -> list[str]:
     ]
 
 
-def clean_pages(raw_texts: Sequence[str]) -> tuple[list[Page], int]:
-    """Clean every page of one document; returns pages and how many lines were dropped."""
+def clean_pages(
+    raw_texts: Sequence[str], labels: Sequence[str] = ()
+) -> tuple[list[Page], list[int]]:
+    """Clean every page of one document; returns pages and the lines dropped from each.
+
+    ``labels`` are the PDF's own page labels; without them a page is labelled with
+    the number printed on it, when the document prints one consistently.
+    """
     pages_lines = [strip_line_numbers(_raw_lines(t)) for t in raw_texts]
     repeated = repeated_edge_keys(pages_lines)
     offset = page_number_offset(pages_lines)
     pages: list[Page] = []
-    dropped = 0
+    removed_per_page: list[int] = []
     for number, lines in enumerate(pages_lines, start=1):
         kept, removed = drop_edges(lines, repeated)
         if offset is not None:
             before = len(kept)
             kept = drop_page_number(kept, number + offset)
             removed += before - len(kept)
-        dropped += removed
-        pages.append(Page(number=number, lines=tuple(join_paragraphs(kept))))
-    return pages, dropped
+        removed_per_page.append(removed)
+        if len(labels) == len(pages_lines):
+            label = labels[number - 1]
+        else:
+            label = str(number + offset) if offset is not None and number + offset > 0 else ""
+        pages.append(Page(number=number, lines=tuple(join_paragraphs(kept)), label=label))
+    return pages, removed_per_page

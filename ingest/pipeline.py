@@ -6,20 +6,16 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.catalog import ManifestEntry, describe, load_manifest
 from ingest.chunking import chunk_pages
 from ingest.cleaning import clean_pages, strip_line_numbers
 from ingest.normalize import clean_display
-from ingest.pdf_reader import (
-    MIN_PAGE_CHARS,
-    UnreadablePDF,
-    metadata_title,
-    read_page_texts,
-    visible_chars,
-)
+from ingest.outline import read_outline
+from ingest.pdf_reader import UnreadablePDF, metadata_title, read_pdf
+from ingest.quality import PageQuality, assess
 from ingest.records import Chunk, Document, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -30,9 +26,13 @@ class FileResult:
     file: str
     document: Document | None = None
     chunks: tuple[Chunk, ...] = ()
-    empty_pages: tuple[int, ...] = ()
-    dropped_lines: int = 0
+    quality: tuple[PageQuality, ...] = ()
     skipped: SkippedFile | None = None
+
+    @property
+    def flagged(self) -> list[PageQuality]:
+        """Pages an operator should look at: no text layer, garbled, or little text."""
+        return [q for q in self.quality if q.verdict != "ok"]
 
 
 def find_pdfs(corpus_dir: Path) -> list[Path]:
@@ -48,26 +48,37 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ingest_file(path: Path, rel: str, manifest: dict[str, ManifestEntry]) -> FileResult:
+def ingest_file(
+    path: Path, rel: str, manifest: dict[str, ManifestEntry], extractor: str = "auto"
+) -> FileResult:
     """Read, clean and chunk one PDF; an unreadable file comes back as ``skipped``."""
     try:
-        reader, raw = read_page_texts(path)
-        pages, dropped = clean_pages(raw)
-        cover = strip_line_numbers([clean_display(line) for line in raw[0].splitlines()])
-        info = describe(rel, cover, metadata_title(reader), manifest)
+        raw = read_pdf(path, extractor)
+        pages, removed = clean_pages(raw.texts, raw.labels)
+        cover = strip_line_numbers([clean_display(line) for line in raw.texts[0].splitlines()])
+        info = describe(rel, cover, metadata_title(raw.reader), manifest)
+        outline = read_outline(raw.reader)
     except UnreadablePDF as exc:
         return FileResult(rel, skipped=SkippedFile(rel, exc.reason))
     except Exception as exc:  # a PDF that breaks the parser must not stop the build
         log.exception("unexpected failure on %s", rel)
         return FileResult(rel, skipped=SkippedFile(rel, f"処理中にエラーが発生しました: {exc!r}"))
+    quality = tuple(
+        assess(rel, page.number, text, label=page.label, removed_lines=n, extractor=source)
+        for page, text, n, source in zip(pages, raw.texts, removed, raw.extractors, strict=True)
+    )
+    # Garbled text would be cited as if it were the document's words: leave it out.
+    indexed = [
+        page if q.indexed else replace(page, lines=())
+        for page, q in zip(pages, quality, strict=True)
+    ]
     digest = sha256_of(path)
     document = Document(info=info, sha256=digest, pages=tuple(pages))
-    chunks = chunk_pages(pages, info, doc_key=digest)
-    empty = tuple(i for i, t in enumerate(raw, start=1) if visible_chars(t) < MIN_PAGE_CHARS)
-    return FileResult(rel, document, tuple(chunks), empty, dropped)
+    chunks = chunk_pages(indexed, info, doc_key=digest, outline=outline)
+    return FileResult(rel, document, tuple(chunks), quality)
 
 
-def _ingest_star(args: tuple[Path, str, dict[str, ManifestEntry]]) -> FileResult:
+def _ingest_star(args: tuple[Path, str, dict[str, ManifestEntry], str]) -> FileResult:
     return ingest_file(*args)
 
 
@@ -75,10 +86,14 @@ def ingest_folder(
     corpus_dir: Path,
     workers: int = 1,
     on_file: Callable[[FileResult], None] | None = None,
+    extractor: str = "auto",
 ) -> Iterator[FileResult]:
     """Ingest every PDF under ``corpus_dir``; results come in file order."""
     manifest = load_manifest(corpus_dir)
-    jobs = [(p, p.relative_to(corpus_dir).as_posix(), manifest) for p in find_pdfs(corpus_dir)]
+    jobs = [
+        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor)
+        for p in find_pdfs(corpus_dir)
+    ]
     if workers <= 1:
         results: Iterator[FileResult] = map(_ingest_star, jobs)
     else:

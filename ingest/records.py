@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -15,6 +15,7 @@ class Page:
 
     number: int  # 1-based physical page
     lines: tuple[str, ...]
+    label: str = ""  # printed page label (/PageLabels or the number printed on the page)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class Chunk:
     version: str
     section: str
     text: str
+    page_label: str = ""  # printed label of the first page, when known
 
     @property
     def page(self) -> int:
@@ -57,10 +59,3 @@ class Chunk:
 class SkippedFile:
     file: str
     reason: str
-
-
-@dataclass
-class IngestReport:
-    documents: list[Document] = field(default_factory=list)
-    skipped: list[SkippedFile] = field(default_factory=list)
-    empty_pages: dict[str, list[int]] = field(default_factory=dict)

@@ -73,8 +73,8 @@ class SectionTracker:
     def __init__(self) -> None:
         self._stack: list[tuple[int, str]] = []
 
-    def push(self, line: str) -> None:
-        level = heading_level(line)
+    def push(self, line: str, level: int | None = None) -> None:
+        level = heading_level(line) if level is None else level
         if level is None:
             return
         while self._stack and self._stack[-1][0] >= level:

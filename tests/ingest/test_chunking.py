@@ -1,6 +1,6 @@
 from ingest.chunking import MAX_CHARS, chunk_pages, split_sentences
 from ingest.cleaning import clean_pages
-from ingest.pdf_reader import read_page_texts
+from ingest.pdf_reader import read_pdf
 from ingest.records import DocumentInfo, Page
 from tests.conftest import shared_pdf
 
@@ -8,7 +8,7 @@ GUIDEBOOK = "smartcity/digital_chiiki_service_datamodel_guidebook_beta_2025-09.p
 
 
 def _chunks(rel):
-    _, raw = read_page_texts(shared_pdf(rel))
+    raw = read_pdf(shared_pdf(rel)).texts
     pages, _ = clean_pages(raw)
     return chunk_pages(pages, DocumentInfo(rel, "title", "v"), doc_key="k")
 

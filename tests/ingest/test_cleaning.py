@@ -1,12 +1,12 @@
 from ingest.cleaning import clean_pages, join_paragraphs, strip_line_numbers
-from ingest.pdf_reader import read_page_texts
+from ingest.pdf_reader import read_pdf
 from tests.conftest import shared_pdf
 
 GUIDEBOOK = "smartcity/digital_chiiki_service_datamodel_guidebook_beta_2025-09.pdf"
 
 
 def _pages(rel):
-    _, raw = read_page_texts(shared_pdf(rel))
+    raw = read_pdf(shared_pdf(rel)).texts
     return clean_pages(raw)[0]
 
 

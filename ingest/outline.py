@@ -1,0 +1,52 @@
+"""The PDF outline (bookmarks): the author's own section structure, when there is one."""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pypdf import PdfReader
+
+log = logging.getLogger(__name__)
+
+# Bookmarks that name no section: PowerPoint's 「スライド番号 3」, merged-file names.
+_MEANINGLESS = re.compile(r"^(スライド番号|slide)\s*\d+$|\.pdf$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class OutlineEntry:
+    title: str
+    level: int  # 1 = top
+    page: int  # 1-based physical page the bookmark points to
+
+
+def read_outline(reader: PdfReader) -> list[OutlineEntry]:
+    """Bookmarks in reading order; entries without a page or a meaningful title are skipped."""
+    entries: list[OutlineEntry] = []
+
+    def walk(items: list, level: int) -> None:
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+                continue
+            title = " ".join(str(getattr(item, "title", "") or "").split())
+            try:
+                page = reader.get_destination_page_number(item) + 1
+            except Exception:
+                continue
+            if title and page > 0 and not _MEANINGLESS.search(title):
+                entries.append(OutlineEntry(title, level, page))
+
+    try:
+        walk(reader.outline, 1)
+    except Exception as exc:  # a broken outline must not stop ingest
+        log.warning("outline unreadable: %s", exc)
+        return []
+    return entries
+
+
+def match_key(text: str) -> str:
+    """Comparable form of a heading: NFKC, no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
