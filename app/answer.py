@@ -41,11 +41,21 @@ class Answer:
                     "file": p.chunk.file,
                     "page": p.chunk.page,
                     "pages": list(p.chunk.pages),
+                    "page_label": p.chunk.page_label,
                     "title": p.chunk.title,
                     "version": p.chunk.version,
                     "section": p.chunk.section,
                     "text": p.chunk.text,
                     "score": round(p.score, 6),
+                    "also_in": [
+                        {
+                            "file": o.file,
+                            "page": o.pages[0],
+                            "pages": list(o.pages),
+                            "version": o.version,
+                        }
+                        for o in p.also_in
+                    ],
                 }
                 for p in self.passages
             ],

@@ -34,8 +34,17 @@ def get_searcher() -> Searcher:
 def citation_label(passage) -> str:
     chunk = passage.chunk
     pages = f"p.{chunk.pages[0]}" + (f"–{chunk.pages[-1]}" if len(chunk.pages) > 1 else "")
+    if chunk.page_label and chunk.page_label != str(chunk.pages[0]):
+        pages += f"（印刷ページ {chunk.page_label}）"
     version = f"（{chunk.version}）" if chunk.version else ""
-    return f"[{passage.rank}] {chunk.title}{version} {pages}"
+    label = f"[{passage.rank}] {chunk.title}{version} {pages}"
+    if passage.also_in:
+        label += (
+            " ／ "
+            + "、".join(f"{o.version}版 p.{o.pages[0]}" for o in passage.also_in)
+            + " にも同じ記載"
+        )
+    return label
 
 
 def show_answer(answer: Answer) -> None:

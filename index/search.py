@@ -10,6 +10,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from index import versions
 from index.dense import CHIVE, Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion
 from index.lexical import LexicalIndex
@@ -18,9 +19,21 @@ from index.store import current_build, read_chunks, read_json
 from index.tokenize import lexical_tokens
 from ingest.records import Chunk
 
+# Candidates examined for folding: enough that top_k distinct passages survive it.
+FOLD_POOL = 4
+
 
 class ModelMismatch(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class OtherVersion:
+    """The same passage in another version of the document."""
+
+    version: str
+    file: str
+    pages: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class Passage:
     lexical_score: float
     cosine: float
     coverage: float  # IDF-weighted share of the question's content words found in the passage
+    also_in: tuple[OtherVersion, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,18 @@ class Searcher:
                 "`scqa build` で作り直してください。"
             )
         self._chunk_tokens = [set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks]
+        self._trigrams: dict[int, set[str]] = {}
+        docs = {str(d["file"]): d for d in self.documents}
+        self._series = {f: versions.series_of(d) for f, d in docs.items()}
+        self._version_key = {
+            f: versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
+            for f, d in docs.items()
+        }
+        members: dict[str, int] = {}
+        for series in self._series.values():
+            members[series] = members.get(series, 0) + 1
+        # Only documents published in several versions take part in version handling.
+        self._versioned = {f for f, series in self._series.items() if members[series] > 1}
 
     @classmethod
     def open(cls, settings: Settings) -> Searcher:
@@ -105,8 +131,13 @@ class Searcher:
         """Top passages for a question; ``allowed`` limits results to those files."""
         s = self.settings
         top_k = top_k or s.top_k
-        lexical = self._lexical.scores(question)
-        query = self._embedder.encode_queries([question])[0]
+        asked = versions.marks(question)
+        if not self._named_files(asked):
+            asked = []  # a year that names no version of any document is part of the question
+        # Version mentions pick the version (below); they are not what the question is about.
+        topic = versions.without_marks(question) if asked else question
+        lexical = self._lexical.scores(topic)
+        query = self._embedder.encode_queries([topic])[0]
         dense = cosine_scores(self._vectors, query)
         if allowed is not None:
             mask = np.array([c.file in allowed for c in self.chunks])
@@ -114,16 +145,85 @@ class Searcher:
             dense = np.where(mask, dense, -1.0)
         rankings = [rank_of(lexical, s.candidate_depth), rank_of(dense, s.candidate_depth)]
         fused = reciprocal_rank_fusion(rankings, [s.lexical_weight, s.fusion_dense_weight])
-        query_tokens = lexical_tokens(question)
-        passages = tuple(
-            Passage(
-                rank=r,
-                chunk=self.chunks[i],
-                score=score,
-                lexical_score=float(lexical[i]),
-                cosine=float(dense[i]),
-                coverage=self.coverage(query_tokens, self._chunk_tokens[i]),
+        pool = fused[: top_k * FOLD_POOL]
+        if asked:
+            boosted = self._prefer_named_version(fused, asked)
+            # Keep the other versions' copies in the pool so that they fold into the named one.
+            seen = {i for i, _ in boosted[: top_k * FOLD_POOL]}
+            pool = boosted[: top_k * FOLD_POOL] + [(i, sc) for i, sc in pool if i not in seen]
+            fused = boosted
+        groups = self._fold_versions(pool, asked)
+        scores = dict(fused)
+        groups.sort(key=lambda group: -max(scores[i] for i in group))
+        query_tokens = lexical_tokens(topic)
+        passages = []
+        for r, group in enumerate(groups[:top_k], start=1):
+            i, others = group[0], group[1:]
+            passages.append(
+                Passage(
+                    rank=r,
+                    chunk=self.chunks[i],
+                    score=scores[i],
+                    lexical_score=float(lexical[i]),
+                    cosine=float(dense[i]),
+                    coverage=self.coverage(query_tokens, self._chunk_tokens[i]),
+                    also_in=tuple(
+                        OtherVersion(
+                            self.chunks[j].version, self.chunks[j].file, self.chunks[j].pages
+                        )
+                        for j in others
+                    ),
+                )
             )
-            for r, (i, score) in enumerate(fused[:top_k], start=1)
+        return SearchResult(question, tuple(passages))
+
+    def _matches_asked(self, file: str, asked: list[versions.VersionMark]) -> bool:
+        doc = next(d for d in self.documents if d["file"] == file)
+        return any(
+            versions.satisfies(a, str(doc.get("version", "")), str(doc.get("date", "")))
+            for a in asked
         )
-        return SearchResult(question, passages)
+
+    def _named_files(self, asked: list[versions.VersionMark]) -> set[str]:
+        """Files of multi-version documents whose version the question names."""
+        return {f for f in self._versioned if asked and self._matches_asked(f, asked)}
+
+    def _prefer_named_version(
+        self, fused: list[tuple[int, float]], asked: list[versions.VersionMark]
+    ) -> list[tuple[int, float]]:
+        """Lift passages from the version the question names (only for multi-version documents)."""
+        named = self._named_files(asked)
+        if not named:
+            return fused
+        boosted = [
+            (i, score * versions.NAMED_VERSION_BOOST if self.chunks[i].file in named else score)
+            for i, score in fused
+        ]
+        return sorted(boosted, key=lambda kv: (-kv[1], kv[0]))
+
+    def _fold_versions(
+        self, ranked: list[tuple[int, float]], asked: list[versions.VersionMark]
+    ) -> list[list[int]]:
+        """Group the same passage across versions; each group leads with the version to show."""
+        items = []
+        for i, _ in ranked:
+            chunk = self.chunks[i]
+            if chunk.file in self._versioned:
+                grams = self._trigrams.setdefault(i, versions.trigrams(chunk.text))
+            else:
+                grams = set()  # never folded
+            items.append((i, self._series.get(chunk.file, chunk.file), chunk.file, grams))
+        groups = versions.group_same_text(items)
+        ordered = []
+        for group in groups:
+            # Show the version the question names, else the newest; the rest become "also in".
+            def preference(i: int) -> tuple[bool, tuple[int, int, float]]:
+                file = self.chunks[i].file
+                return (
+                    bool(asked) and self._matches_asked(file, asked),
+                    self._version_key.get(file, (0, 0, 0.0)),
+                )
+
+            lead = max(group, key=preference)
+            ordered.append([lead] + [i for i in group if i != lead])
+        return ordered

@@ -81,3 +81,26 @@ def test_a_rebuild_swaps_the_served_index_only_when_complete(built_index, small_
     assert after != before and str(after) == report.index
     assert before.exists()  # kept for a chat still answering on it
     assert not list((settings.index_dir / "builds").glob(".tmp-*"))
+
+
+def test_a_named_version_is_preferred_and_other_versions_fold_into_one_citation(tmp_path):
+    from index.build import build_index
+    from index.settings import Settings
+    from tests.conftest import shared_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for version in ("2022-10", "2025-09"):
+        name = f"digital_chiiki_service_datamodel_guidebook_appendix_{version}.pdf"
+        (corpus / name).symlink_to(shared_pdf(f"smartcity/{name}"))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(corpus, settings)
+    searcher = Searcher.open(settings)
+
+    latest = searcher.search("CityGMLの概要", top_k=3).passages[0]
+    assert latest.chunk.version == "2025-09"
+    assert [o.version for o in latest.also_in] == ["2022-10"]
+
+    named = searcher.search("2022年10月版の付録で CityGMLの概要は", top_k=3).passages[0]
+    assert named.chunk.version == "2022-10"
+    assert [o.version for o in named.also_in] == ["2025-09"]

@@ -1,0 +1,32 @@
+from index.versions import VersionMark, group_same_text, marks, satisfies, sort_key, trigrams
+
+
+def test_version_mentions_in_questions_are_recognised():
+    assert VersionMark(2022, 10) in marks("2022年10月版のガイドブックでは")
+    assert VersionMark(2022, 10) in marks("２０２２－１０版")
+    assert VersionMark(2022) in marks("令和4年の資料")
+    assert VersionMark(edition="4") in marks("リファレンスアーキテクチャ第４版")
+    assert marks("データ連携基盤とは") == []
+
+
+def test_labels_sort_newest_last_and_match_what_is_asked():
+    labels = ["2025-09", "2022-10", "2025-03"]
+    assert sorted(labels, key=sort_key) == ["2022-10", "2025-03", "2025-09"]
+    assert sort_key("第4版") > sort_key("第2版")
+    assert satisfies(VersionMark(2022), "2022-10")
+    assert satisfies(VersionMark(2025, 3), "2025-03")
+    assert not satisfies(VersionMark(2025, 3), "2025-09")
+    assert satisfies(VersionMark(edition="2"), "第2版", "2023-08-10")
+    assert satisfies(VersionMark(2023, 8), "第2版", "2023-08-10")
+
+
+def test_the_same_passage_in_two_versions_is_grouped_but_not_two_passages_of_one_file():
+    text = "データ連携基盤は、分野を越えてデータを流通させるための仕組みです。"
+    other = "モデル就業規則は、労働基準法に沿って就業規則を作るための例です。"
+    items = [
+        (0, "guide", "guide_2025.pdf", trigrams(text)),
+        (1, "guide", "guide_2022.pdf", trigrams(text + "（改訂なし）")),
+        (2, "guide", "guide_2025.pdf", trigrams(text)),  # a repeat inside one file stays apart
+        (3, "rules", "rules.pdf", trigrams(other)),
+    ]
+    assert group_same_text(items) == [[0, 1], [2], [3]]
