@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,11 @@ DETECTED_BELOW_OUTLINE = 10
 # A sentence ends at 。！？ (and their ASCII forms), with any closing brackets after them.
 _SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[」』）)】〕]*|$)")
 _ENDS_SENTENCE = re.compile(r"[。！？!?][」』）)】〕]*$")
+_FOOTNOTE = re.compile(r"^[0-9]{1,2}\s+(https?://\S+|\S.{0,150})$")
+_NUMBERED = re.compile(r"^([0-9０-９]{1,2})[.．]\s*\S.{0,30}$")
+_CONTINUATION = re.compile("^[\u3041-\u3093、，]")
+# Consecutively numbered lines in a run this long are a list.
+LIST_RUN = 3
 _CAPTION = re.compile(r"^[表図]\s*[0-9０-９]+([-‐－.．][0-9０-９]+)*[\s\u3000:：]")
 
 
@@ -95,17 +101,58 @@ def _outline_levels(
     return found, pending
 
 
+def _footnote_start(page: Page) -> int:
+    """Index where the page's trailing footnotes begin (len(lines) when there are none).
+
+    Footnotes (「9 https://...」「2 ...」) sit between a sentence cut by the page
+    break and its continuation on the next page; they must not end that sentence.
+    """
+    start = len(page.lines)
+    while start > 0 and _FOOTNOTE.match(page.lines[start - 1]):
+        start -= 1
+    return start
+
+
+def _list_runs(page: Page) -> set[int]:
+    """Blocks in a run of consecutively numbered short lines (1. 個人 / 2. 法人 ...): a list, not headings."""
+    numbered = {}
+    for index, block in enumerate(page.lines):
+        if m := _NUMBERED.match(block):
+            numbered[index] = int(unicodedata.normalize("NFKC", m.group(1)))
+    members: set[int] = set()
+    for index, number in numbered.items():
+        before = numbered.get(index - 1)
+        after = numbered.get(index + 1)
+        if before == number - 1 or after == number + 1:
+            members.add(index)
+    return members if len(members) >= LIST_RUN else set()
+
+
+def _continues(page: Page | None) -> bool:
+    """Does this page open by continuing a sentence (hiragana or a comma first)?"""
+    if page is None or not page.lines:
+        return False
+    return bool(_CONTINUATION.match(page.lines[0]))
+
+
 def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_Unit]:
     """Sentences and headings in reading order, with sentences across page breaks re-joined."""
     carry: _Unit | None = None
-    for page in pages:
-        prose = is_prose(page)
+    for number, page in enumerate(pages):
+        following = pages[number + 1] if number + 1 < len(pages) else None
+        # A sentence cut by the page break continues on the next page: always in prose, and on
+        # any page when the next one visibly opens mid-sentence.
+        may_carry = is_prose(page) or _continues(following)
+        footnotes_from = _footnote_start(page) if may_carry else len(page.lines)
+        last_body = footnotes_from - 1
+        listed = _list_runs(page)
         here = [e for e in outline if e.page == page.number]
         outline_blocks, unmatched = _outline_levels(page, here) if outline else ({}, [])
         for entry in unmatched:
             yield _Unit(entry.title, (page.number,), True, level=entry.level, virtual=True)
+        body_index = -1
         for index, block in enumerate(page.lines):
-            detected = heading_level(block)
+            detected = None if index in listed else heading_level(block)
             entry = outline_blocks.get(index)
             if entry and len(match_key(block)) > len(match_key(entry.title)) + BODY_AFTER_TITLE:
                 # The heading and its first sentences came out as one line: keep the text as body.
@@ -123,21 +170,22 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
                     carry = None
                 yield _Unit(block, (page.number,), True, level=level)
                 continue
+            body_index += 1
             sentences = split_sentences(block)
-            if carry and index == 0 and sentences:
+            if carry and body_index == 0 and index < footnotes_from and sentences:
                 # The previous page ended mid-sentence: this block continues it.
                 first = sentences.pop(0)
                 yield _Unit(carry.text + first, (*carry.pages, page.number), carry.new_block)
                 carry = None
-            elif carry:
+            elif carry and index < footnotes_from:
                 yield carry
                 carry = None
             for i, sentence in enumerate(sentences):
                 unit = _Unit(
                     sentence, (page.number,), i == 0, caption=i == 0 and bool(_CAPTION.match(block))
                 )
-                last_on_page = index == len(page.lines) - 1 and i == len(sentences) - 1
-                if prose and last_on_page and not _ENDS_SENTENCE.search(sentence):
+                last_on_page = index == last_body and i == len(sentences) - 1
+                if may_carry and last_on_page and not _ENDS_SENTENCE.search(sentence):
                     carry = unit
                 else:
                     yield unit
@@ -193,7 +241,13 @@ def chunk_pages(
         new_page = bool(parts) and unit.pages[0] not in parts[-1].pages
         after_slide = new_page and not prose[parts[-1].pages[-1]]
         # An enumerated item (①, 1), (a)) is a sub-topic: a good place to cut a long enough chunk.
-        new_item = unit.new_block and starts_enumeration(unit.text) and size >= MIN_CHARS
+        # Not on slides, where numbered diagram labels would part a title from its bullets.
+        new_item = (
+            unit.new_block
+            and starts_enumeration(unit.text)
+            and size >= MIN_CHARS
+            and prose[unit.pages[0]]
+        )
         # A caption opens a chunk with its table rather than ending the previous one.
         caption_break = unit.caption and size >= MIN_CHARS
         if (
@@ -211,6 +265,7 @@ def chunk_pages(
         for piece in _hard_split(unit.text, MAX_CHARS):
             if parts and sum(len(u.text) for u in parts) + len(piece) > MAX_CHARS:
                 flush()
+                section = sections.path
             parts.append(_Unit(piece, unit.pages, unit.new_block, caption=unit.caption))
     flush()
     return chunks

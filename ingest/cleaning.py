@@ -20,9 +20,13 @@ from ingest.structure import is_heading, starts_item
 # sits in the top or bottom EDGE_LINES lines of at least this share of pages.
 EDGE_LINES = 3
 REPEAT_SHARE = 0.4
+# Mid-page repeats must be short and on most pages: a table header repeats too, but less.
+SHORT_LINE_CHARS = 8
+SHORT_REPEAT_SHARE = 0.5
 MIN_PAGES_FOR_REPEAT = 3
 
-_TRAILING_NUMBER = re.compile(r"^(.*?)[ \u3000]?(\d{1,3})\s*$")
+# Printed line numbers are ASCII digits; a full-width one ends a label such as 「資料２－１」.
+_TRAILING_NUMBER = re.compile(r"^(.*?)[ \u3000]?([0-9]{1,3})\s*$")
 _PAGE_NUMBER = re.compile(
     r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$"
 )
@@ -79,6 +83,17 @@ def repeated_edge_keys(pages: Sequence[list[str]]) -> set[str]:
         return set()
     threshold = max(MIN_PAGES_FOR_REPEAT, REPEAT_SHARE * len(pages))
     return {key for key, n in counts.items() if n >= threshold and key}
+
+
+def repeated_short_keys(pages: Sequence[list[str]]) -> set[str]:
+    """Short lines found anywhere on most pages: thumb-index tabs (「章」), slide navigation."""
+    if len(pages) < MIN_PAGES_FOR_REPEAT:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        counts.update({edge_key(x) for x in lines if x and len(edge_key(x)) <= SHORT_LINE_CHARS})
+    threshold = max(MIN_PAGES_FOR_REPEAT, SHORT_REPEAT_SHARE * len(pages))
+    return {key for key, n in counts.items() if n >= threshold and key and key != "#"}
 
 
 def drop_edges(lines: list[str], repeated: set[str]) -> tuple[list[str], int]:
@@ -163,11 +178,15 @@ def clean_pages(
     """
     pages_lines = [strip_line_numbers(_raw_lines(t)) for t in raw_texts]
     repeated = repeated_edge_keys(pages_lines)
+    short_repeats = repeated_short_keys(pages_lines)
     offset = page_number_offset(pages_lines)
     pages: list[Page] = []
     removed_per_page: list[int] = []
     for number, lines in enumerate(pages_lines, start=1):
         kept, removed = drop_edges(lines, repeated)
+        before = len(kept)
+        kept = [x for x in kept if edge_key(x) not in short_repeats]
+        removed += before - len(kept)
         if offset is not None:
             before = len(kept)
             kept = drop_page_number(kept, number + offset)

@@ -17,7 +17,8 @@ _RADICALS = re.compile("[\u2e80-\u2eff\u2f00-\u2fdf]")
 
 # Characters of Japanese running text: kana, kanji, CJK punctuation, full-width forms.
 _CJK = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uffef々〆ヶ"
-_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
+# A space before a full-width digit separates numbers (「２ １年単位」 is not 「２１年」).
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])(?![０-９])")
 # For matching: any whitespace not separating two ASCII words is noise.
 _SPACE_NOT_BETWEEN_ASCII = re.compile(r"(?<![0-9A-Za-z])\s+|\s+(?![0-9A-Za-z])")
 _RUNS_OF_SPACE = re.compile(r"[ \t\u00a0]{2,}")

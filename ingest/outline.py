@@ -15,6 +15,9 @@ log = logging.getLogger(__name__)
 _MEANINGLESS = re.compile(r"^(スライド番号|slide)\s*\d+$|\.pdf$", re.IGNORECASE)
 
 
+MAX_TITLE_CHARS = 60
+
+
 @dataclass(frozen=True)
 class OutlineEntry:
     title: str
@@ -35,6 +38,9 @@ def read_outline(reader: PdfReader) -> list[OutlineEntry]:
             try:
                 page = reader.get_destination_page_number(item) + 1
             except Exception:
+                continue
+            # A bookmark made from a body paragraph (Word heading style on a sentence) is no section.
+            if len(title) > MAX_TITLE_CHARS or title.endswith("。"):
                 continue
             if title and page > 0 and not _MEANINGLESS.search(title):
                 entries.append(OutlineEntry(title, level, page))
