@@ -36,9 +36,12 @@ DETECTED_BELOW_OUTLINE = 10
 # A sentence ends at 。！？ (and their ASCII forms), with any closing brackets after them.
 _SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[」』）)】〕]*|$)")
 _ENDS_SENTENCE = re.compile(r"[。！？!?][」』）)】〕]*$")
-_FOOTNOTE = re.compile(r"^[0-9]{1,2}\s+(https?://\S+|\S.{0,150})$")
+_FOOTNOTE = re.compile(r"^([0-9]{1,2}\s+(https?://\S+|\S.{0,150})|https?://\S+.{0,150})$")
 _NUMBERED = re.compile(r"^([0-9０-９]{1,2})[.．]\s*\S.{0,30}$")
 _CONTINUATION = re.compile("^[\u3041-\u3093、，]")
+# Footnotes are looked for among the last lines of a page; a wrapped footnote tail is short.
+FOOTNOTE_WINDOW = 6
+FOOTNOTE_TAIL_CHARS = 60
 # Consecutively numbered lines in a run this long are a list.
 LIST_RUN = 3
 _CAPTION = re.compile(r"^[表図]\s*[0-9０-９]+([-‐－.．][0-9０-９]+)*[\s\u3000:：]")
@@ -104,12 +107,17 @@ def _outline_levels(
 def _footnote_start(page: Page) -> int:
     """Index where the page's trailing footnotes begin (len(lines) when there are none).
 
-    Footnotes (「9 https://...」「2 ...」) sit between a sentence cut by the page
-    break and its continuation on the next page; they must not end that sentence.
+    Footnotes (「9 https://...」「2 ...」, a long URL wrapping onto a second line)
+    sit between a sentence cut by the page break and its continuation on the next
+    page; they must not end that sentence.
     """
-    start = len(page.lines)
-    while start > 0 and _FOOTNOTE.match(page.lines[start - 1]):
-        start -= 1
+    lines = page.lines
+    start = len(lines)
+    for index in range(len(lines) - 1, max(-1, len(lines) - FOOTNOTE_WINDOW - 1), -1):
+        if _FOOTNOTE.match(lines[index]):
+            start = index
+        elif len(lines[index]) > FOOTNOTE_TAIL_CHARS or _ENDS_SENTENCE.search(lines[index]):
+            break
     return start
 
 

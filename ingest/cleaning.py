@@ -22,7 +22,7 @@ EDGE_LINES = 3
 REPEAT_SHARE = 0.4
 # Mid-page repeats must be short and on most pages: a table header repeats too, but less.
 SHORT_LINE_CHARS = 8
-SHORT_REPEAT_SHARE = 0.5
+SHORT_REPEAT_SHARE = 0.4
 MIN_PAGES_FOR_REPEAT = 3
 
 # Printed line numbers are ASCII digits; a full-width one ends a label such as 「資料２－１」.
@@ -34,6 +34,10 @@ _STANDALONE_NUMBER = re.compile(r"^[-–—‐－(（]?\s*(\d{1,4})\s*[-–—�
 # Only a full stop ends a paragraph; a closing bracket often ends a wrapped line mid-sentence.
 _SENTENCE_END = tuple("。．！？!?")
 _CONTINUES = tuple("、，,・")
+# Footnotes at a page's foot: 「9」 then a URL, 「9 https://…」, or a bare URL line.
+_BARE_NUMBER = re.compile(r"^[0-9]{1,2}$")
+_URL_START = re.compile(r"^(https?://|www\.)")
+_FOOTNOTE_START = re.compile(r"^([0-9]{1,2}$|[0-9]{1,2}\s+https?://|https?://)")
 # A line that starts with hiragana (a particle, an inflection) continues the previous one;
 # new paragraphs, items and table cells start with kanji, katakana, digits or marks.
 _HIRAGANA_START = re.compile("^[\u3041-\u3093]")
@@ -133,6 +137,9 @@ def join_paragraphs(lines: list[str]) -> list[str]:
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         current = join_lines(current, line)
         continues = line.endswith(_CONTINUES) or bool(_HIRAGANA_START.match(nxt))
+        # A footnote marker alone on its line belongs to the URL or note after it.
+        if _BARE_NUMBER.match(line) and _URL_START.match(nxt):
+            continue
         ends_here = (
             line.endswith(_SENTENCE_END)
             or is_heading(line)
@@ -140,6 +147,7 @@ def join_paragraphs(lines: list[str]) -> list[str]:
             or not nxt
             or is_heading(nxt)
             or starts_item(nxt)
+            or bool(_FOOTNOTE_START.match(nxt))
         )
         if ends_here:
             blocks.append(current)

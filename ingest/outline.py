@@ -30,10 +30,13 @@ def read_outline(reader: PdfReader) -> list[OutlineEntry]:
     entries: list[OutlineEntry] = []
 
     def walk(items: list, level: int) -> None:
+        kept = True  # was the entry that owns the next nested list kept?
         for item in items:
             if isinstance(item, list):
-                walk(item, level + 1)
+                # Children of a skipped bookmark move up to its level.
+                walk(item, level + 1 if kept else level)
                 continue
+            kept = False
             title = " ".join(str(getattr(item, "title", "") or "").split())
             try:
                 page = reader.get_destination_page_number(item) + 1
@@ -44,6 +47,7 @@ def read_outline(reader: PdfReader) -> list[OutlineEntry]:
                 continue
             if title and page > 0 and not _MEANINGLESS.search(title):
                 entries.append(OutlineEntry(title, level, page))
+                kept = True
 
     try:
         walk(reader.outline, 1)

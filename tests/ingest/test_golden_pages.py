@@ -141,16 +141,6 @@ def test_sentence_over_a_page_break_after_bullets_is_whole_guidebook_2025_p10_p1
             "さらに、観光庁「観光立国実現に向けた多言語対応の改善・強化のためのガイドライン」11"
             "や東京都「国内外旅行者のためのわかりやすい案内サイン標準化指針」12を参考にしてください。",
             (21, 22),
-            marks=pytest.mark.xfail(
-                reason=(
-                    "guidebook 2022-10 p.21 -> p.22: the footnotes at the foot of p.21 "
-                    "(9 https://www.digital.go.jp/… and 10 http://www.gsi.go.jp/…) are joined into "
-                    "the sentence, which reads 「…改善・強化のhttps://www.digital.go.jp/…pdfための"
-                    "ガイドライン」…」 in our chunk."
-                ),
-                strict=True,
-                raises=AssertionError,
-            ),
             id="guidebook_2022_p21-22",
         ),
         pytest.param(
@@ -235,17 +225,6 @@ def test_centred_page_number_footer_is_dropped_mhlw_p30(ingested):
         assert not any(re.fullmatch(r"-\d+-", line) for line in lines(chunk)), chunk.text
 
 
-@pytest.mark.xfail(
-    reason=(
-        "MEXT white paper ch.1 even pages (p.2, p.4, p.6): the thumb-index tab printed "
-        "vertically as 「第/１/章」 at the page edge leaves a line 「章」 in the chunk text. "
-        "In pypdf's text it is the 5th line (after the header, the page number, 「第」 and "
-        "「１」): repeated_edge_keys only counts the first/last 3 lines, so 「章」 never counts "
-        "as repeated, and drop_edges stops after 3 lines."
-    ),
-    strict=True,
-    raises=AssertionError,
-)
 def test_thumb_index_tab_is_not_chunk_text_mext_ch1_p2(ingested):
     result = ingested(MEXT_CH1)
     assert all("章" not in lines(c) for c in on_page(result, 2))
@@ -322,16 +301,6 @@ def test_section_path_names_the_chapter_mhlw_p30(ingested):
         assert squash(chunk.section).startswith("第４章労働時間、休憩及び休日")
 
 
-@pytest.mark.xfail(
-    reason=(
-        "guidebook 2025-09 (and 2022-10): the PDF outline has a body paragraph of p.17, "
-        "「1) 政府相互運用性フレームワーク（GIF: …）は、…継承するものとします。」, as a level-1 "
-        "bookmark, and chunk_pages puts it at the root of every later section path "
-        "(p.17-120), e.g. p.55 gets 「1) 政府相互運用性…とします。 > ４ 実装データモデル > ４.４ 設備」."
-    ),
-    strict=True,
-    raises=AssertionError,
-)
 def test_section_path_has_no_body_sentence_guidebook_2025_p55(ingested):
     result = ingested(GUIDE_2025)
     chunk = next(c for c in on_page(result, 55) if c.text.startswith("４.４"))
