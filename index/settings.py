@@ -40,7 +40,9 @@ class Settings:
     min_coverage: float = 0.4
     min_cosine: float = 0.9
     answer_sentences: int = 3
-    ingest_workers: int = 1
+    # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
+    # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
+    ingest_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     # "auto": pypdf, with pypdfium2 for pages pypdf garbles; or "pypdf" / "pypdfium2" only.
     extractor: str = "auto"
 

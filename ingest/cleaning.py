@@ -26,6 +26,9 @@ SHORT_REPEAT_SHARE = 0.4
 MIN_PAGES_FOR_REPEAT = 3
 
 # Printed line numbers are ASCII digits; a full-width one ends a label such as 「資料２－１」.
+# Consecutive line numbers differ by 1, or 2 where a blank line carries none.
+LINE_NUMBER_GAP = 2
+LONG_LINE_NUMBER_RUN = 15
 _TRAILING_NUMBER = re.compile(r"^(.*?)[ \u3000]?([0-9]{1,3})\s*$")
 _PAGE_NUMBER = re.compile(
     r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$"
@@ -51,25 +54,27 @@ def edge_key(line: str) -> str:
 
 
 def strip_line_numbers(lines: list[str]) -> list[str]:
-    """Drop printed line numbers (1, 2, 3 ... at the end of most lines), if the page has them.
+    """Drop printed line numbers (1, 2, 3 ... at the end of lines), if the page has them.
 
-    Some government drafts print a running line count into the text layer; we
-    only strip when most lines end with a number that follows the previous one,
-    so an ordinary number at the end of a sentence survives.
+    Some government drafts print a running line count into the text layer. We
+    strip only on pages where most numbered lines, or a long run of them, follow
+    one another, and only the numbers that fit that run: an ordinary number at
+    the end of a sentence, or the page number above line 1, survives.
     """
-    matches = [_TRAILING_NUMBER.match(line) for line in lines]
+    matches = [_TRAILING_NUMBER.match(line) if line.strip() else None for line in lines]
     numbers = [int(m.group(2)) if m else None for m in matches]
-    sequential = sum(
-        1
-        for prev, cur in pairwise(numbers)
-        if prev is not None and cur is not None and 0 < cur - prev <= 2
-    )
-    if len(lines) < 5 or sequential < 0.6 * len(lines):
+    known = [(i, n) for i, n in enumerate(numbers) if n is not None]
+    in_run: set[int] = set()
+    for (i, a), (j, b) in pairwise(known):
+        if 0 < b - a <= LINE_NUMBER_GAP:
+            in_run.update((i, j))
+    numbered = sum(1 for line in lines if line.strip())
+    if numbered < 5 or (len(in_run) < 0.6 * numbered and len(in_run) < LONG_LINE_NUMBER_RUN):
         return lines
-    out = []
-    for line, m in zip(lines, matches, strict=True):
-        out.append(m.group(1).rstrip() if m else line)
-    return out
+    return [
+        m.group(1).rstrip() if m and i in in_run else line
+        for i, (line, m) in enumerate(zip(lines, matches, strict=True))
+    ]
 
 
 def _raw_lines(text: str) -> list[str]:

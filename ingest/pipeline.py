@@ -94,12 +94,14 @@ def ingest_folder(
         (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor)
         for p in find_pdfs(corpus_dir)
     ]
-    if workers <= 1:
-        results: Iterator[FileResult] = map(_ingest_star, jobs)
-    else:
-        pool = ProcessPoolExecutor(max_workers=workers)
-        results = pool.map(_ingest_star, jobs)
-    for result in results:
-        if on_file:
-            on_file(result)
-        yield result
+    if workers <= 1 or len(jobs) <= 1:
+        for result in map(_ingest_star, jobs):
+            if on_file:
+                on_file(result)
+            yield result
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(_ingest_star, jobs):
+            if on_file:
+                on_file(result)
+            yield result

@@ -415,16 +415,6 @@ def test_page_label_is_the_printed_number_plateau_p31_and_mext_ch1_p3(ingested):
     assert {c.page_label for c in mext.chunks if c.page == 3} == {"6"}
 
 
-@pytest.mark.xfail(
-    reason=(
-        "shiryo2-1 prints its page number on every page (physical p.3 prints 「3」), but every "
-        "Page.label is '': strip_line_numbers runs before page_number_offset and turns the "
-        "page-number line 「3」 into an empty line (a bare number counts as a line number), so "
-        "no offset is found."
-    ),
-    strict=True,
-    raises=AssertionError,
-)
 def test_page_label_is_the_printed_number_shiryo2_1_p3(ingested):
     result = ingested(SHIRYO2_1)
     assert result.document.pages[2].label == "3"
