@@ -52,3 +52,25 @@ def test_a_sentence_running_over_a_page_break_is_kept_whole_and_lists_both_pages
 def test_slide_pages_are_not_merged_across_slides():
     chunks = _chunks("public/cao_ai_senryaku_siryo2.pdf")
     assert sum(1 for c in chunks if len(c.pages) > 1) <= 2
+
+
+def test_a_table_caption_stays_with_the_first_rows_of_its_table():
+    # PLATEAU spec p.7: 「表 4-2 …一覧」 then rows such as 「bldg:Building 建築物 〇」.
+    chunks = _chunks("public/plateau_13100_tokyo23ku_2022_specification_op.pdf")
+    holder = [c for c in chunks if "表 4-2" in c.text]
+    assert len(holder) == 1
+    text = holder[0].text
+    assert (
+        text.index("表 4-2") < text.index("bldg:Building 建築物") < text.index("gml:name 主題名称")
+    )
+    assert holder[0].pages == (7,)
+
+
+def test_a_caption_at_the_end_of_a_full_chunk_moves_to_the_next_with_its_rows():
+    body = "これは前置きの文です。" * 50  # ~550 characters: the chunk is nearly full
+    rows = tuple(f"行{i} セルA セルB" for i in range(5))
+    page = Page(1, (body, "表 1 データ項目の一覧", *rows))
+    chunks = chunk_pages([page], DocumentInfo("t.pdf", "t"), doc_key="k")
+    with_caption = next(c for c in chunks if "表 1 データ項目の一覧" in c.text)
+    assert with_caption.text.startswith("表 1 データ項目の一覧")
+    assert "行0 セルA セルB" in with_caption.text
