@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.answer import compose_answer
-from index.search import Searcher
+from index.search import Searcher, SearchResult
 
 KS = (1, 5, 10)
 
@@ -54,7 +54,9 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
         start = time.perf_counter()
         result = searcher.search(q.question, top_k=max(KS))
         latencies.append(time.perf_counter() - start)
-        answer = compose_answer(searcher, result)
+        # Decline as the chat would: on the passages it shows (settings.top_k).
+        shown = SearchResult(result.question, result.passages[: searcher.settings.top_k])
+        answer = compose_answer(searcher, shown)
         if not q.gold:
             unanswerable += 1
             declined_unanswerable += answer.no_answer

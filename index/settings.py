@@ -37,8 +37,8 @@ class Settings:
     heading_context: bool = True
     # No-answer: decline when the best passage covers less than this share of the
     # question's content words (IDF-weighted) and its cosine is below min_cosine.
-    min_coverage: float = 0.4
-    min_cosine: float = 0.9
+    min_coverage: float = 0.5
+    min_cosine: float = 0.85
     answer_sentences: int = 3
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
