@@ -68,6 +68,7 @@ def _signature(settings: Settings) -> dict[str, object]:
         "document_prefix": settings.document_prefix,
         "heading_context": settings.heading_context,
         "extractor": settings.extractor,
+        "bm25_mode": settings.bm25_mode,
         "format": FORMAT_VERSION,
     }
 
@@ -142,7 +143,7 @@ def build_index(
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]
-    lexical = LexicalIndex.build(texts)
+    lexical = LexicalIndex.build(texts, settings.bm25_mode)
     df: Counter[str] = Counter()
     for text in texts:
         df.update(set(lexical_tokens(text)))

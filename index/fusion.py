@@ -35,3 +35,20 @@ def reciprocal_rank_fusion(
         for item, rank in ranking.items():
             fused[item] = fused.get(item, 0.0) + weight / (k + rank)
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def score_fusion(
+    lexical: np.ndarray, dense: np.ndarray, lexical_weight: float, dense_weight: float, depth: int
+) -> list[tuple[int, float]]:
+    """Linear fusion of scores: BM25 scaled to [0, 1] by its best hit, plus weighted cosine.
+
+    Candidates are the union of each ranker's top ``depth``; unlike RRF it keeps
+    how far ahead of the rest a confident BM25 hit is.
+    """
+    candidates = set(rank_of(lexical, depth)) | set(rank_of(dense, depth))
+    top = float(lexical.max()) if len(lexical) and lexical.max() > 0 else 1.0
+    scored = {
+        i: lexical_weight * float(lexical[i]) / top + dense_weight * float(dense[i])
+        for i in candidates
+    }
+    return sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))

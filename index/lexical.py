@@ -2,37 +2,45 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from index.tokenize import lexical_tokens
+from index.tokenize import bm25_tokens
 
 
 class LexicalIndex:
-    def __init__(self, retriever: bm25s.BM25):
+    def __init__(self, retriever: bm25s.BM25, mode: str):
         self._retriever = retriever
         self._vocab = retriever.vocab_dict
+        self.mode = mode
 
     @classmethod
-    def build(cls, texts: Sequence[str]) -> LexicalIndex:
-        corpus_tokens = [lexical_tokens(t) for t in texts]
+    def build(cls, texts: Sequence[str], mode: str = "base") -> LexicalIndex:
+        corpus_tokens = [bm25_tokens(t, mode) for t in texts]
         retriever = bm25s.BM25()
         retriever.index(corpus_tokens, show_progress=False)
-        return cls(retriever)
+        return cls(retriever, mode)
 
     def save(self, directory: Path) -> None:
         self._retriever.save(str(directory))
+        (directory / "scqa_tokens.json").write_text(
+            json.dumps({"mode": self.mode}), encoding="utf-8"
+        )
 
     @classmethod
     def load(cls, directory: Path) -> LexicalIndex:
-        return cls(bm25s.BM25.load(str(directory)))
+        marker = directory / "scqa_tokens.json"
+        # Indexes written before the mode was recorded used "base".
+        mode = json.loads(marker.read_text(encoding="utf-8"))["mode"] if marker.exists() else "base"
+        return cls(bm25s.BM25.load(str(directory)), mode)
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk; zeros when no query token is in the vocabulary."""
-        tokens = [t for t in lexical_tokens(query) if t in self._vocab]
+        tokens = [t for t in bm25_tokens(query, self.mode) if t in self._vocab]
         n_docs = self._retriever.scores["num_docs"]
         if not tokens:
             return np.zeros(n_docs, dtype=np.float32)

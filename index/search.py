@@ -12,7 +12,7 @@ import numpy as np
 
 from index import versions
 from index.dense import CHIVE, Embedder, cosine_scores, load_embedder
-from index.fusion import rank_of, reciprocal_rank_fusion
+from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
 from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
@@ -143,8 +143,13 @@ class Searcher:
             mask = np.array([c.file in allowed for c in self.chunks])
             lexical = np.where(mask, lexical, 0.0)
             dense = np.where(mask, dense, -1.0)
-        rankings = [rank_of(lexical, s.candidate_depth), rank_of(dense, s.candidate_depth)]
-        fused = reciprocal_rank_fusion(rankings, [s.lexical_weight, s.fusion_dense_weight])
+        if s.fusion == "score":
+            fused = score_fusion(
+                lexical, dense, s.lexical_weight, s.fusion_dense_weight, s.candidate_depth
+            )
+        else:
+            rankings = [rank_of(lexical, s.candidate_depth), rank_of(dense, s.candidate_depth)]
+            fused = reciprocal_rank_fusion(rankings, [s.lexical_weight, s.fusion_dense_weight])
         pool = fused[: top_k * FOLD_POOL]
         if asked:
             boosted = self._prefer_named_version(fused, asked)

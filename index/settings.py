@@ -26,13 +26,17 @@ class Settings:
     model: str = "chive-static"
     query_prefix: str | None = None
     document_prefix: str | None = None
-    # Fusion: weighted reciprocal rank fusion of BM25 and dense rankings. None = by model:
-    # 0 for chive-static (averaged word vectors lowered recall@5 and MRR at every weight
-    # tried on the development set, docs/retrieval.md), 1 for a configured transformer model.
+    # Fusion of BM25 and dense scores. None = by model: 0.2 for chive-static (best of
+    # the bake-off in docs/retrieval.md, with "score" fusion; in RRF every weight hurt),
+    # 1 for a configured transformer model (not measurable on these machines).
     lexical_weight: float = 1.0
     dense_weight: float | None = None
     candidate_depth: int = 100
     top_k: int = 5
+    # BM25 tokens: "base" | "surface" | "all" | "base+bigram" (index/tokenize.py).
+    bm25_mode: str = "base"
+    # "score": BM25/max(BM25) + dense_weight * cosine; "rrf": weighted reciprocal rank fusion.
+    fusion: str = "score"
     # Section path and title are prepended to the text that is indexed (not shown).
     heading_context: bool = True
     # No-answer: decline when the best passage covers less than this share of the
@@ -50,7 +54,7 @@ class Settings:
     def fusion_dense_weight(self) -> float:
         if self.dense_weight is not None:
             return self.dense_weight
-        return 0.0 if self.model == "chive-static" else 1.0
+        return 0.2 if self.model == "chive-static" else 1.0
 
     def with_overrides(self, **overrides: Any) -> Settings:
         known = {f.name for f in fields(self)}

@@ -7,6 +7,7 @@ everything and rank nothing.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import fugashi
@@ -20,6 +21,32 @@ _FUNCTION_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 @lru_cache(maxsize=1)
 def _tagger() -> fugashi.Tagger:
     return fugashi.Tagger()  # unidic-lite is found automatically
+
+
+BM25_MODES = ("base", "surface", "all", "base+bigram")
+_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u9fff々〆ヶ]{2,}")
+
+
+def bm25_tokens(text: str, mode: str = "base") -> list[str]:
+    """Tokens BM25 indexes, by mode (chosen by measurement, docs/retrieval.md):
+
+    base         content words in dictionary form (行っ -> 行う)
+    surface      content words as written
+    all          every word as written, particles included
+    base+bigram  base, plus character bigrams of Japanese runs as a recall net
+                 for words the dictionary splits differently in text and question
+    """
+    if mode == "base":
+        return lexical_tokens(text)
+    if mode == "base+bigram":
+        runs = _CJK_RUN.findall(for_matching(text))
+        return lexical_tokens(text) + [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
+    words = [w for w in _tagger()(for_matching(text)) if w.surface.strip()]
+    if mode == "surface":
+        return [w.surface for w in words if getattr(w.feature, "pos1", None) not in _FUNCTION_POS]
+    if mode == "all":
+        return [w.surface for w in words]
+    raise ValueError(f"unknown BM25 mode {mode!r}; one of {BM25_MODES}")
 
 
 def lexical_tokens(text: str) -> list[str]:

@@ -1,6 +1,7 @@
 import numpy as np
+import pytest
 
-from index.fusion import RRF_K, rank_of, reciprocal_rank_fusion
+from index.fusion import RRF_K, rank_of, reciprocal_rank_fusion, score_fusion
 
 
 def _reference_rrf(lists, weights, k=RRF_K):
@@ -34,3 +35,12 @@ def test_fusion_agrees_with_reference_implementation_on_random_rankings():
 def test_an_item_both_rankers_like_beats_one_only_a_single_ranker_likes():
     fused = reciprocal_rank_fusion([{1: 1, 2: 2}, {2: 1, 3: 2}], [1.0, 1.0])
     assert fused[0][0] == 2
+
+
+def test_score_fusion_keeps_a_confident_lexical_lead():
+    lexical = np.array([10.0, 1.0, 0.0])
+    dense = np.array([0.1, 0.9, 0.95])
+    fused = score_fusion(lexical, dense, 1.0, 0.5, depth=3)
+    # 1 keeps some BM25 (0.1 + 0.45) and beats 2's cosine alone (0.475).
+    assert [i for i, _ in fused] == [0, 1, 2]
+    assert fused[0][1] == pytest.approx(1.0 + 0.05)

@@ -15,7 +15,7 @@ def test_precedence_is_defaults_then_toml_then_environment_then_flags(tmp_path, 
 
 
 def test_dense_weight_defaults_by_model():
-    assert Settings().fusion_dense_weight == 0.0
+    assert Settings().fusion_dense_weight == 0.2
     assert Settings(model="/opt/models/ruri-v3-30m").fusion_dense_weight == 1.0
     assert Settings(dense_weight=0.3).fusion_dense_weight == 0.3
     assert Settings().with_overrides(dense_weight="0.5").fusion_dense_weight == 0.5

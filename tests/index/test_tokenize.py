@@ -1,4 +1,6 @@
-from index.tokenize import lexical_tokens
+import pytest
+
+from index.tokenize import bm25_tokens, lexical_tokens
 
 
 def test_particles_and_punctuation_are_dropped():
@@ -15,3 +17,14 @@ def test_full_width_half_width_and_case_give_the_same_tokens():
 def test_inflected_verbs_meet_their_dictionary_form():
     assert "行う" in lexical_tokens("管理を行っている")
     assert "行う" in lexical_tokens("管理を行います")
+
+
+def test_bm25_modes():
+    text = "データ連携基盤を導入しています"
+    assert bm25_tokens(text, "base") == lexical_tokens(text)
+    assert "する" in bm25_tokens(text, "base") and "し" in bm25_tokens(text, "surface")
+    assert "を" not in bm25_tokens(text, "surface") and "を" in bm25_tokens(text, "all")
+    with_bigrams = bm25_tokens(text, "base+bigram")
+    assert {"連携", "携基", "基盤"} <= set(with_bigrams)
+    with pytest.raises(ValueError):
+        bm25_tokens(text, "nonsense")
