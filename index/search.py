@@ -98,6 +98,7 @@ class Searcher:
         self._chunk_tokens = [set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks]
         self._trigrams: dict[int, set[str]] = {}
         docs = {str(d["file"]): d for d in self.documents}
+        self._documents_by_file = docs
         self._series = {f: versions.series_of(d) for f, d in docs.items()}
         self._version_key = {
             f: versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
@@ -183,7 +184,7 @@ class Searcher:
         return SearchResult(question, tuple(passages))
 
     def _matches_asked(self, file: str, asked: list[versions.VersionMark]) -> bool:
-        doc = next(d for d in self.documents if d["file"] == file)
+        doc = self._documents_by_file[file]
         return any(
             versions.satisfies(a, str(doc.get("version", "")), str(doc.get("date", "")))
             for a in asked
