@@ -143,10 +143,21 @@ def build_index(
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]
-    lexical = LexicalIndex.build(texts, settings.bm25_mode)
+    # Content words feed IDF and the no-answer coverage, and are BM25's tokens in "base" mode:
+    # tokenize once here rather than again in BM25 and at every index load.
+    content = [lexical_tokens(t) for t in texts]
+    lexical = LexicalIndex.build(
+        texts, settings.bm25_mode, tokens=content if settings.bm25_mode == "base" else None
+    )
     df: Counter[str] = Counter()
-    for text in texts:
-        df.update(set(lexical_tokens(text)))
+    for tokens in content:
+        df.update(set(tokens))
+    # Coverage always looks at section and text, whatever the indexed text holds.
+    coverage = (
+        content
+        if settings.heading_context
+        else [lexical_tokens(c.section + "\n" + c.text) for c in chunks]
+    )
     report.seconds["bm25"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
@@ -167,6 +178,7 @@ def build_index(
     lexical.save(tmp / "bm25")
     faiss.write_index(build_faiss(vectors), str(tmp / "vectors.faiss"))
     write_json(tmp / "df.json", {"n": len(texts), "df": dict(df)})
+    write_json(tmp / "coverage_tokens.json", [sorted(set(t)) for t in coverage])
     write_json(tmp / "documents.json", documents)
     write_jsonl(tmp / "quality.jsonl", [asdict(q) for q in pages_quality])
     report.model = embedder.name

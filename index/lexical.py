@@ -19,8 +19,13 @@ class LexicalIndex:
         self.mode = mode
 
     @classmethod
-    def build(cls, texts: Sequence[str], mode: str = "base") -> LexicalIndex:
-        corpus_tokens = [bm25_tokens(t, mode) for t in texts]
+    def build(
+        cls, texts: Sequence[str], mode: str = "base", tokens: Sequence[list[str]] | None = None
+    ) -> LexicalIndex:
+        """``tokens``: the texts already tokenized in this mode, to save tokenizing twice."""
+        corpus_tokens = (
+            list(tokens) if tokens is not None else [bm25_tokens(t, mode) for t in texts]
+        )
         retriever = bm25s.BM25()
         retriever.index(corpus_tokens, show_progress=False)
         return cls(retriever, mode)

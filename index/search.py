@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -95,7 +96,13 @@ class Searcher:
                 f"インデックスのモデル '{meta['model']}' と読み込んだモデル '{self._embedder.name}' が一致しません。"
                 "`scqa build` で作り直してください。"
             )
-        self._chunk_tokens = [set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks]
+        stored = build_dir / "coverage_tokens.json"
+        if stored.exists():
+            self._chunk_tokens = [set(t) for t in json.loads(stored.read_text(encoding="utf-8"))]
+        else:  # index written before the tokens were stored
+            self._chunk_tokens = [
+                set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks
+            ]
         self._trigrams: dict[int, set[str]] = {}
         docs = {str(d["file"]): d for d in self.documents}
         self._documents_by_file = docs
