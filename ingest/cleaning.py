@@ -198,7 +198,14 @@ def clean_pages(
     for number, lines in enumerate(pages_lines, start=1):
         kept, removed = drop_edges(lines, repeated)
         before = len(kept)
-        kept = [x for x in kept if edge_key(x) not in short_repeats]
+        # A short line followed by hiragana is a word wrapped away from its sentence
+        # (「scqa」 / 「は、…」), not a tab, however often it recurs.
+        kept = [
+            x
+            for i, x in enumerate(kept)
+            if edge_key(x) not in short_repeats
+            or (i + 1 < len(kept) and _HIRAGANA_START.match(kept[i + 1]))
+        ]
         removed += before - len(kept)
         if offset is not None:
             before = len(kept)

@@ -42,3 +42,18 @@ def test_lines_wrapped_mid_sentence_are_joined_into_one_paragraph():
 def test_headings_and_items_start_their_own_paragraph():
     lines = ["本文の最後の行です。", "３.１\u3000文字", "・一つ目の項目", "・二つ目の項目"]
     assert join_paragraphs(lines) == lines
+
+
+def test_a_word_wrapped_onto_its_own_line_is_not_taken_for_a_repeated_tab():
+    # fpdf2 wraps 「scqa は、…」 after the ASCII word, mid-page, on many pages of the sample guide.
+    words = "資料検索回答出典版番号頁節章表図"
+    pages = [
+        "\n".join(
+            [f"{words[n]}{words[i]}に関する本文です。" for i in range(4)]
+            + ["scqa", "は、質問に答えるツールです。"]
+            + [f"{words[i]}{words[n]}についての説明が続きます。" for i in range(4, 8)]
+        )
+        for n in range(6)
+    ]
+    cleaned, _ = clean_pages(pages)
+    assert all("scqaは、質問に答えるツールです。" in p.lines for p in cleaned)
