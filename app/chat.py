@@ -1,53 +1,154 @@
-"""Streamlit chat: a question in Japanese -> an extractive answer with checkable citations.
+"""Streamlit chat: a question in Japanese -> an extractive answer with citations staff can check.
 
-Run through `scqa serve`. Text from PDFs and from users is always escaped
-before display: a PDF containing Markdown or HTML must not become a link or a
-script in the page.
+Run through `scqa serve`. Two tabs: 質問 (the conversation) and 資料と状態
+(what is indexed). Text from PDFs and from users is always escaped before
+display: a PDF containing Markdown or HTML must not become a link or a script.
+PDFs are opened only by their place in the index's document list, never by a
+path that came from the browser.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import streamlit as st
 
 from app.answer import NO_ANSWER, Answer, answer_question
-from index.search import ModelMismatch, Searcher
+from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
+from app.feedback import FeedbackEntry, FeedbackStore
+from app.followup import contextualize
+from app.page_image import PageImageError, page_as_pdf, render_page
+from app.safe_text import escape
+from index.search import ModelMismatch, Passage, Searcher
 from index.settings import load_settings
-from index.store import IndexMissing
+from index.store import IndexMissing, current_build, read_jsonl
 
+log = logging.getLogger(__name__)
+
+APP_TITLE = "スマートシティ資料 Q&A"
 MAX_QUESTION_CHARS = 500
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&:])")
+MAX_TURNS = 50  # older turns drop out of the page (the Markdown export keeps what is shown)
+PAGE_IMAGE_WIDTH = 1000
 
 
-def escape(text: str) -> str:
-    """Show text literally in st.markdown: no links, emphasis, HTML or math."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", "  \n")
+@dataclass
+class Turn:
+    question: str  # as the user wrote it
+    searched: str  # with the previous question's topic when it was a follow-up
+    answer: Answer
+    build: str  # index build that answered
+    id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    rating: int = 0  # +1 / -1 once feedback is sent
 
 
-@st.cache_resource(show_spinner="インデックスとモデルを読み込んでいます…")
-def get_searcher() -> Searcher:
-    # Loaded once per server process and shared by every session.
-    return Searcher.open(load_settings())
+# --- index, reloaded when a new build is published ---------------------------------------
 
 
-def citation_label(passage) -> str:
+@st.cache_resource(max_entries=2, show_spinner="インデックスとモデルを読み込んでいます…")
+def _searcher_for(build: str) -> Searcher:
+    # One per build, shared by every session; the embedding model itself is cached in
+    # index.search, so switching to a new build does not load it again.
+    return Searcher(Path(build), load_settings())
+
+
+def current_searcher() -> Searcher:
+    """The searcher of the build ``current`` points at now: a rebuild is picked up
+    at the next question, while a question already running finishes on its own."""
+    return _searcher_for(str(current_build(load_settings().index_dir)))
+
+
+def pdf_path(searcher: Searcher, file: str) -> Path | None:
+    """The indexed PDF for ``file``, only if ``file`` is in the index's document list."""
+    if file not in {str(d["file"]) for d in searcher.documents}:
+        return None
+    corpus = searcher.meta.get("corpus")
+    root = Path(corpus) if corpus else load_settings().corpus_dir
+    return root / file
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _page_png(path: str, page: int, text: str) -> bytes:
+    return render_page(Path(path), page, text, PAGE_IMAGE_WIDTH).png
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _file_matches_index(path: str, sha256: str, mtime: float) -> bool:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest() == sha256
+
+
+def _download_name(title: str, version: str, suffix: str) -> str:
+    stem = re.sub(r"[\\/:*?\"<>|\s]+", "_", f"{title}_{version}".strip("_"))[:80]
+    return f"{stem}{suffix}.pdf"
+
+
+# --- one citation ----------------------------------------------------------------------
+
+
+def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
     chunk = passage.chunk
-    pages = f"p.{chunk.pages[0]}" + (f"–{chunk.pages[-1]}" if len(chunk.pages) > 1 else "")
-    if chunk.page_label and chunk.page_label != str(chunk.pages[0]):
-        pages += f"（印刷ページ {chunk.page_label}）"
-    version = f"（{chunk.version}）" if chunk.version else ""
-    label = f"[{passage.rank}] {chunk.title}{version} {pages}"
-    if passage.also_in:
-        label += (
-            " ／ "
-            + "、".join(f"{o.version}版 p.{o.pages[0]}" for o in passage.also_in)
-            + " にも同じ記載"
+    docs = {str(d["file"]): d for d in searcher.documents}
+    with st.expander(citation_label(passage, docs)):
+        if chunk.section:
+            st.caption("節: " + escape(chunk.section))
+        st.markdown(escape(chunk.text))
+        pages = ", ".join(map(str, chunk.pages))
+        label = f"（印刷ページ {chunk.page_label}）" if chunk.page_label else ""
+        st.caption(f"ファイル: {escape(chunk.file)}　PDFのページ: {pages}{escape(label)}")
+        if also := also_in_text(passage):
+            st.caption("他の版: " + escape(also))
+        path = pdf_path(searcher, chunk.file)
+        if path is None or not path.is_file():
+            st.info(
+                "この資料のPDFはこのサーバーにありません（索引の作成後に移動された可能性があります）。"
+            )
+            return
+        doc = docs[chunk.file]
+        if not _file_matches_index(str(path), str(doc.get("sha256", "")), path.stat().st_mtime):
+            st.warning(
+                "PDFが索引の作成後に変更されています。ページ画像は現在のファイルのものです。"
+            )
+        page = chunk.pages[0]
+        if st.toggle(f"ページ画像を表示（p.{page}、該当箇所を黄色で表示）", key=f"img-{key}"):
+            try:
+                st.image(_page_png(str(path), page, chunk.text), width="stretch")
+            except (PageImageError, ValueError) as exc:
+                st.warning(str(exc))
+        left, right = st.columns(2)
+        version = str(chunk.version or "")
+        left.download_button(
+            f"このページ（p.{page}）をPDFで保存",
+            data=lambda: page_as_pdf(path, page),
+            file_name=_download_name(chunk.title, version, f"_p{page}"),
+            mime="application/pdf",
+            key=f"page-{key}",
         )
-    return label
+        right.download_button(
+            "資料のPDF全体を保存",
+            data=path.read_bytes,
+            file_name=_download_name(chunk.title, version, ""),
+            mime="application/pdf",
+            key=f"file-{key}",
+            help=f"保存したPDFを開いたら {page} ページへ移動してください。",
+        )
 
 
-def show_answer(answer: Answer) -> None:
+# --- one answer ------------------------------------------------------------------------
+
+
+def show_answer(searcher: Searcher, turn: Turn) -> None:
+    answer = turn.answer
+    if turn.searched != turn.question:
+        st.caption("前の質問を踏まえて検索しました: " + escape(turn.searched))
     if answer.no_answer:
         st.warning(NO_ANSWER + " 言い換えるか、資料名や用語を具体的にして質問してください。")
         if answer.passages:
@@ -56,45 +157,132 @@ def show_answer(answer: Answer) -> None:
         st.markdown(escape(answer.text))
         st.caption("出典:")
     for passage in answer.passages:
-        chunk = passage.chunk
-        with st.expander(citation_label(passage)):
-            if chunk.section:
-                st.caption("節: " + escape(chunk.section))
-            st.markdown(escape(chunk.text))
-            st.caption(
-                f"ファイル: {escape(chunk.file)}　ページ: {', '.join(map(str, chunk.pages))}"
-            )
+        show_citation(searcher, passage, f"{turn.id}-{passage.rank}")
+    docs = {str(d["file"]): d for d in searcher.documents}
+    with st.popover("回答をコピー（出典つき）"):
+        st.caption("右上のボタンでコピーし、返信やメールに貼り付けてください。")
+        st.code(reply_text(answer, docs), language=None, wrap_lines=True)
+    show_feedback(searcher, turn)
 
 
-def main() -> None:
-    st.set_page_config(page_title="スマートシティ資料 Q&A", page_icon="🏙️", layout="wide")
-    st.title("スマートシティ資料 Q&A")
-    st.caption(
-        "内閣府などのスマートシティ関連資料から、出典（資料名・版・ページ）つきで回答します。"
+def show_feedback(searcher: Searcher, turn: Turn) -> None:
+    if turn.rating:
+        st.caption("フィードバックを受け付けました。ありがとうございました。")
+        return
+    pending = st.session_state.get(f"rating-{turn.id}", 0)
+    cols = st.columns([1, 1, 8])
+    if cols[0].button("👍", key=f"up-{turn.id}", help="役に立った"):
+        st.session_state[f"rating-{turn.id}"] = pending = 1
+    if cols[1].button("👎", key=f"down-{turn.id}", help="役に立たなかった"):
+        st.session_state[f"rating-{turn.id}"] = pending = -1
+    if not pending:
+        return
+    comment = st.text_input(
+        "コメント（任意）",
+        key=f"comment-{turn.id}",
+        max_chars=1000,
+        placeholder="どこが違っていたか、何が足りなかったかなど",
     )
-    try:
-        searcher = get_searcher()
-    except (IndexMissing, ModelMismatch) as exc:
-        st.error(str(exc))
-        st.stop()
-    with st.sidebar:
-        st.header("設定")
-        top_k = st.slider(
-            "表示する出典の数", min_value=1, max_value=10, value=searcher.settings.top_k
+    if st.button("フィードバックを送信", key=f"send-{turn.id}"):
+        entry = FeedbackEntry(
+            question=turn.question,
+            answer=turn.answer.text,
+            rating=pending,
+            comment=comment.strip(),
+            citations=[
+                {
+                    "file": p.chunk.file,
+                    "page": p.chunk.page,
+                    "title": p.chunk.title,
+                    "version": p.chunk.version,
+                }
+                for p in turn.answer.passages
+            ],
+            index_build=turn.build,
+            model=str(searcher.meta.get("model", "")),
         )
-        st.divider()
-        st.caption(f"資料数: {len(searcher.documents)}　チャンク数: {len(searcher.chunks)}")
-        st.caption(f"インデックス作成: {searcher.meta.get('built_at', '')}")
-        st.caption(f"モデル: {searcher.meta.get('model', '')}")
+        try:
+            FeedbackStore(searcher.settings.index_dir / "feedback.sqlite3").record(entry)
+        except Exception:
+            log.exception("feedback not stored")
+            st.error("フィードバックを保存できませんでした。管理者に連絡してください。")
+            return
+        turn.rating = pending
+        st.rerun()
 
-    history = st.session_state.setdefault("history", [])
-    for question, answer in history:
+
+# --- sidebar ---------------------------------------------------------------------------
+
+
+def document_choices(searcher: Searcher) -> dict[str, str]:
+    """File -> label for the filter, newest version of each series first."""
+    docs = {str(d["file"]): d for d in searcher.documents}
+    latest = searcher.latest_files()
+    ordered = sorted(docs, key=lambda f: (searcher.versions_of(f)[0], f not in latest, f))
+    choices = {}
+    for f in ordered:
+        d = docs[f]
+        version = str(d.get("version") or "")
+        mark = "（最新版）" if f in latest and len(searcher.versions_of(f)) > 1 else ""
+        choices[f] = f"{d.get('title')}" + (f"［{version}］" if version else "") + mark
+    return choices
+
+
+def conversation_tools(searcher: Searcher) -> None:
+    """Export and clear, drawn after the chat so that the newest answer is included."""
+    turns: list[Turn] = st.session_state.get("turns", [])
+    if not turns:
+        return
+    docs = {str(d["file"]): d for d in searcher.documents}
+    st.download_button(
+        "会話をMarkdownで保存",
+        data=conversation_markdown([t.answer for t in turns], docs, APP_TITLE),
+        file_name=time.strftime("smartcity_qa_%Y%m%d_%H%M.md"),
+        mime="text/markdown",
+        key="export",
+    )
+    if st.button("会話を消去", key="clear"):
+        st.session_state["turns"] = []
+        st.rerun()
+
+
+def sidebar(searcher: Searcher) -> tuple[set[str], int]:
+    with st.sidebar:
+        st.header("検索の設定")
+        choices = document_choices(searcher)
+        default = [f for f in choices if f in searcher.latest_files()]
+        chosen = st.multiselect(
+            "対象の資料と版",
+            options=list(choices),
+            default=default,
+            format_func=lambda f: choices[f],
+            key="documents",
+            help="既定では各資料の最新版だけを検索します。古い版の同じ記載は出典に併記されます。",
+        )
+        top_k = st.slider(
+            "表示する出典の数",
+            min_value=1,
+            max_value=10,
+            value=searcher.settings.top_k,
+            key="top_k",
+        )
+    return set(chosen), top_k
+
+
+# --- tabs ------------------------------------------------------------------------------
+
+
+def chat_tab(searcher: Searcher, allowed: set[str], top_k: int) -> None:
+    turns: list[Turn] = st.session_state.setdefault("turns", [])
+    for turn in turns:
         with st.chat_message("user"):
-            st.markdown(escape(question))
+            st.markdown(escape(turn.question))
         with st.chat_message("assistant"):
-            show_answer(answer)
+            show_answer(searcher, turn)
 
-    question = st.chat_input("質問を入力してください（例: データ連携基盤とは何ですか）")
+    question = st.chat_input(
+        "質問を入力してください（例: データ連携基盤とは何ですか）", max_chars=MAX_QUESTION_CHARS
+    )
     if question is None:
         return
     question = question.strip()
@@ -107,14 +295,101 @@ def main() -> None:
         if len(question) > MAX_QUESTION_CHARS:
             st.info(f"質問は {MAX_QUESTION_CHARS} 文字以内にしてください。")
             return
+        if not allowed:
+            st.info("サイドバーで検索する資料を一つ以上選んでください。")
+            return
+        searched = contextualize(question, turns[-1].searched if turns else None)
         with st.spinner("資料を検索しています…"):
             try:
-                answer = answer_question(searcher, question, top_k=top_k)
+                answer = answer_question(searcher, searched, top_k=top_k, allowed=allowed)
             except Exception:
+                log.exception("search failed for %r", searched)
                 st.error("検索中に問題が発生しました。時間をおいて再度お試しください。")
                 return
-        show_answer(answer)
-    history.append((question, answer))
+        answer = Answer(question, answer.text, answer.no_answer, answer.passages)
+        turn = Turn(question, searched, answer, searcher.build_dir.name)
+        show_answer(searcher, turn)
+    turns.append(turn)
+    del turns[:-MAX_TURNS]
+
+
+def documents_tab(searcher: Searcher) -> None:
+    meta = searcher.meta
+    st.subheader("インデックス")
+    st.markdown(
+        escape(
+            f"作成日時: {meta.get('built_at', '')}\n"
+            f"埋め込みモデル: {meta.get('model', '')}\n"
+            f"資料 {len(searcher.documents)} 件・{meta.get('pages', '')} ページ・"
+            f"チャンク {len(searcher.chunks)} 件"
+        )
+    )
+    st.subheader("索引した資料")
+    latest = searcher.latest_files()
+    rows = [
+        {
+            "資料名": str(d.get("title", "")),
+            "系列": str(d.get("series") or ""),
+            "版": str(d.get("version") or ""),
+            "公表日": str(d.get("date") or ""),
+            "最新版": "✓" if d["file"] in latest else "",
+            "ページ数": d.get("pages", 0),
+            "チャンク数": d.get("chunks", 0),
+            "ファイル": str(d["file"]),
+        }
+        for d in sorted(searcher.documents, key=lambda d: str(d["file"]))
+    ]
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.subheader("注意が必要なページ")
+    quality = searcher.build_dir / "quality.jsonl"
+    flagged = (
+        [q for q in read_jsonl(quality) if q.get("verdict") != "ok"] if quality.exists() else []
+    )
+    if flagged:
+        from ingest.quality import VERDICT_LABELS
+
+        st.caption("文字が少ないページ（表紙・図）や、テキスト層がなく検索できないページです。")
+        st.dataframe(
+            [
+                {
+                    "ファイル": str(q["file"]),
+                    "ページ": q["page"],
+                    "判定": VERDICT_LABELS.get(str(q["verdict"]), str(q["verdict"])),
+                    "文字数": q.get("chars", 0),
+                }
+                for q in flagged
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+    else:
+        st.caption("ありません。")
+
+
+def main() -> None:
+    st.set_page_config(page_title=APP_TITLE, page_icon="🏙️", layout="wide")
+    st.title(APP_TITLE)
+    st.caption(
+        "内閣府などのスマートシティ関連資料から、出典（資料名・版・ページ）つきで回答します。"
+    )
+    try:
+        searcher = current_searcher()
+    except (IndexMissing, ModelMismatch) as exc:
+        st.error(str(exc))
+        st.stop()
+    except Exception:
+        log.exception("index could not be loaded")
+        st.error("インデックスを読み込めませんでした。管理者に連絡してください。")
+        st.stop()
+    allowed, top_k = sidebar(searcher)
+    tools = st.sidebar.container()
+    ask, documents = st.tabs(["質問", "資料と状態"])
+    with ask:
+        chat_tab(searcher, allowed, top_k)
+    with documents:
+        documents_tab(searcher)
+    with tools:
+        conversation_tools(searcher)
 
 
 main()

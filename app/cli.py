@@ -207,14 +207,122 @@ def cmd_chunks(args: argparse.Namespace) -> int:
     return 0
 
 
+# Query-time variants for `scqa eval --standard`: the rows of the side-by-side table.
+STANDARD_VARIANTS = {
+    "BM25のみ": {"dense_weight": 0.0},
+    "ベクトルのみ": {"lexical_weight": 0.0, "dense_weight": 1.0},
+    "RRF 1:1": {"fusion": "rrf", "dense_weight": 1.0},
+    "スコア融合（設定値）": {"fusion": "score"},
+}
+
+
+def parse_variant(text: str) -> tuple[str, dict[str, str]]:
+    """'name:key=value,key=value' -> (name, overrides)."""
+    name, _, body = text.partition(":")
+    overrides = {}
+    for pair in filter(None, (p.strip() for p in body.split(","))):
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise ValueError(f"--variant の書式は 名前:設定=値,設定=値 です: {text!r}")
+        overrides[key.strip()] = value.strip()
+    return name.strip() or body, overrides
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    from app.evaluate import evaluate, load_questions
+    from app.evaluate import evaluate, load_questions, markdown_table
+    from index.search import Searcher, model_of
+    from index.store import current_build
+
+    questions = load_questions(args.qa)
+    variants = [("設定どおり", {})]
+    if args.standard:
+        variants += list(STANDARD_VARIANTS.items())
+    variants += [parse_variant(v) for v in args.variant or []]
+    rows = []
+    for index_dir in args.index or [None]:
+        base = load_settings(index_dir=index_dir, model=args.model)
+        build = current_build(base.index_dir)
+        if not args.model:  # compare indexes built with different models
+            base = base.with_overrides(model=model_of(build))
+        for name, overrides in variants:
+            settings = base.with_overrides(**overrides)
+            report = evaluate(Searcher(build, settings), questions)
+            if not args.show_misses:
+                report.pop("misses")
+            rows.append(
+                {
+                    "index": str(base.index_dir),
+                    "model": settings.model,
+                    "variant": name,
+                    "overrides": overrides,
+                    **report,
+                }
+            )
+    if args.json:
+        print(json.dumps(rows if len(rows) > 1 else rows[0], ensure_ascii=False, indent=1))
+    else:
+        print(markdown_table(rows))
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from ingest.fetch import fetch_documents
 
     settings = _settings(args)
-    report = evaluate(_load_searcher(settings), load_questions(args.qa))
-    if not args.show_misses:
-        report.pop("misses")
-    print(json.dumps(report, ensure_ascii=False, indent=1))
+    report = fetch_documents(
+        settings.corpus_dir, timeout=args.timeout, retries=args.retries, only_missing=not args.force
+    )
+    print(report.summary(), file=sys.stderr)
+    # Offline is normal on closed networks: only --strict makes it an error.
+    return 1 if report.failed and (args.strict or not report.offline) else 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from index.version_diff import diff_versions, render_text
+
+    settings = _settings(args)
+    searcher = _load_searcher(settings)
+    members = searcher.series_files(args.series)
+    if len(members) < 2:
+        known = ", ".join(sorted(searcher.series_names())) or "なし"
+        print(
+            f"エラー: 系列 '{args.series}' に 2 つ以上の版がありません。版のある系列: {known}",
+            file=sys.stderr,
+        )
+        return 2
+    by_version = {searcher.document(f).get("version") or f: f for f in members}
+    old_v, new_v = (args.old, args.new) if args.old else (members[1], members[0])
+    old_file = by_version.get(old_v, old_v)
+    new_file = by_version.get(new_v, new_v)
+    for f in (old_file, new_file):
+        if f not in members:
+            print(
+                f"エラー: 版 '{f}' は系列 '{args.series}' にありません。版: {', '.join(by_version)}",
+                file=sys.stderr,
+            )
+            return 2
+    diff = diff_versions(searcher.chunks_of(old_file), searcher.chunks_of(new_file))
+    label = lambda f: str(searcher.document(f).get("version") or f)  # noqa: E731
+    print(render_text(diff, label(old_file), label(new_file)))
+    return 0
+
+
+def cmd_feedback_export(args: argparse.Namespace) -> int:
+    from app.feedback import FeedbackStore
+
+    settings = _settings(args)
+    path = settings.index_dir / "feedback.sqlite3"
+    if not path.exists():
+        print(f"フィードバックはまだありません（{path}）。", file=sys.stderr)
+        return 0
+    store = FeedbackStore(path)
+    if args.out:
+        # utf-8-sig: Excel opens the file with Japanese intact.
+        with args.out.open("w", encoding="utf-8-sig", newline="") as fh:
+            rows = store.export_csv(fh)
+        print(f"{rows} 件を {args.out} に書き出しました。", file=sys.stderr)
+    else:
+        rows = store.export_csv(sys.stdout)
     return 0
 
 
@@ -280,11 +388,63 @@ def main(argv: list[str] | None = None) -> int:
     inspect.add_argument("--json", action="store_true", help="1 ページ 1 行の JSON で出力")
     inspect.set_defaults(func=cmd_inspect)
 
-    evaluate = sub.add_parser("eval", help="質問セットで検索精度を測る")
-    common(evaluate)
+    evaluate = sub.add_parser(
+        "eval",
+        help="質問セットで検索精度を測る（複数のインデックスと設定を並べて比較できる）",
+        description="--index を複数回、--variant を複数回指定すると、すべての組み合わせを一つの表にします。",
+    )
+    evaluate.add_argument(
+        "--index",
+        type=Path,
+        action="append",
+        help="インデックスのフォルダ（複数可。既定: var/index）",
+    )
+    evaluate.add_argument("--model", help="埋め込みモデル（既定: インデックス作成時のモデル）")
     evaluate.add_argument("--qa", type=Path, required=True, help="JSON Lines の質問セット")
-    evaluate.add_argument("--show-misses", action="store_true")
+    evaluate.add_argument(
+        "--variant",
+        action="append",
+        help="検索時の設定を変えた比較行。例: 'RRF:fusion=rrf,dense_weight=0.5'（複数可）",
+    )
+    evaluate.add_argument(
+        "--standard",
+        action="store_true",
+        help="BM25のみ・ベクトルのみ・RRF・スコア融合の行を加える",
+    )
+    evaluate.add_argument("--json", action="store_true", help="表ではなく JSON で出力")
+    evaluate.add_argument(
+        "--show-misses", action="store_true", help="JSON に上位5件を外した質問を含める"
+    )
     evaluate.set_defaults(func=cmd_eval)
+
+    fetch = sub.add_parser(
+        "fetch", help="目録 (manifest.toml) の公式 PDF を取得する（オンライン時）"
+    )
+    fetch.add_argument("--corpus", type=Path, help="PDFのフォルダ（既定: corpus/）")
+    fetch.add_argument("--timeout", type=float, default=20, help="1 回の通信の待ち時間（秒）")
+    fetch.add_argument("--retries", type=int, default=2, help="失敗時の再試行回数")
+    fetch.add_argument("--force", action="store_true", help="配置済みの PDF も取得し直す")
+    fetch.add_argument(
+        "--strict", action="store_true", help="オフラインや取得失敗を終了コード 1 にする"
+    )
+    fetch.set_defaults(func=cmd_fetch)
+
+    diff = sub.add_parser("diff", help="同じ資料の 2 つの版で変わった節とページを表示する")
+    common(diff)
+    diff.add_argument(
+        "series",
+        help="資料の系列（manifest の series。`scqa inspect` ではなく資料と状態の画面に表示）",
+    )
+    diff.add_argument("old", nargs="?", help="古い版（版の表示名かファイル。省略時は最新の一つ前）")
+    diff.add_argument("new", nargs="?", help="新しい版（省略時は最新版）")
+    diff.set_defaults(func=cmd_diff)
+
+    feedback = sub.add_parser("feedback", help="チャットで集めたフィードバック")
+    feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
+    export = feedback_sub.add_parser("export", help="CSV で書き出す（Excel で開ける UTF-8）")
+    export.add_argument("--index", type=Path, help="インデックスのフォルダ（既定: var/index）")
+    export.add_argument("--out", type=Path, help="出力ファイル（省略時は標準出力）")
+    export.set_defaults(func=cmd_feedback_export)
 
     serve = sub.add_parser("serve", help="チャット画面を起動する")
     common(serve)

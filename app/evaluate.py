@@ -1,12 +1,18 @@
-"""Retrieval quality on a question set: recall@k, MRR@10, declines, latency.
+"""Retrieval quality on a question set: recall@k, MRR@10, nDCG@10, declines, latency.
 
 A passage is a hit when it comes from a gold file and spans a gold page.
 Unanswerable questions (empty gold) count only toward the decline figures.
+
+nDCG@10 uses binary gains. The ideal list holds as many relevant passages as
+the largest gold entry has chunks in the index (at most 10): older versions'
+copies of a passage fold into one citation, so one version's chunks are what a
+perfect list can show.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import time
 from collections import defaultdict
@@ -38,15 +44,38 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def first_hit(question: Question, passages) -> int | None:
-    for p in passages:
-        for file, pages in question.gold:
-            if p.chunk.file == file and pages.intersection(p.chunk.pages):
-                return p.rank
-    return None
+    return next((p.rank for p in passages if is_hit(question, p)), None)
+
+
+def is_hit(question: Question, passage) -> bool:
+    return any(
+        passage.chunk.file == file and pages.intersection(passage.chunk.pages)
+        for file, pages in question.gold
+    )
+
+
+def ideal_hits(question: Question, chunks_by_page: dict[tuple[str, int], set[int]]) -> int:
+    """How many relevant passages a perfect top 10 could show (see module docstring)."""
+    best = 0
+    for file, pages in question.gold:
+        ids = set().union(*(chunks_by_page.get((file, p), set()) for p in pages))
+        best = max(best, len(ids))
+    return min(max(best, 1), max(KS))
+
+
+def ndcg(gains: list[bool], ideal: int) -> float:
+    dcg = sum(1 / math.log2(i + 2) for i, hit in enumerate(gains) if hit)
+    idcg = sum(1 / math.log2(i + 2) for i in range(ideal))
+    return min(dcg / idcg, 1.0)
 
 
 def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]:
+    chunks_by_page: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for i, chunk in enumerate(searcher.chunks):
+        for page in chunk.pages:
+            chunks_by_page[(chunk.file, page)].add(i)
     per_kind: dict[str, list[int | None]] = defaultdict(list)
+    per_kind_ndcg: dict[str, list[float]] = defaultdict(list)
     declined_unanswerable = declined_answerable = unanswerable = 0
     latencies = []
     misses = []
@@ -65,20 +94,25 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
         rank = first_hit(q, result.passages)
         per_kind[q.kind].append(rank)
         per_kind["all"].append(rank)
+        gain = ndcg([is_hit(q, p) for p in result.passages], ideal_hits(q, chunks_by_page))
+        per_kind_ndcg[q.kind].append(gain)
+        per_kind_ndcg["all"].append(gain)
         if rank is None or rank > 5:
             misses.append({"id": q.id, "question": q.question, "rank": rank})
 
-    def metrics(ranks: list[int | None]) -> dict[str, float]:
+    def metrics(kind: str) -> dict[str, float]:
+        ranks = per_kind[kind]
         n = len(ranks)
         out = {f"recall@{k}": sum(1 for r in ranks if r and r <= k) / n for k in KS}
         out["mrr@10"] = sum(1 / r for r in ranks if r and r <= 10) / n
+        out["ndcg@10"] = sum(per_kind_ndcg[kind]) / n
         out["n"] = n
         return out
 
     latencies.sort()
     return {
-        "overall": metrics(per_kind.pop("all")),
-        "per_kind": {k: metrics(v) for k, v in sorted(per_kind.items())},
+        "overall": metrics("all"),
+        "per_kind": {k: metrics(k) for k in sorted(per_kind) if k != "all"},
         "unanswerable": {"n": unanswerable, "declined": declined_unanswerable},
         "answerable_declined": declined_answerable,
         "latency_ms": {
@@ -87,3 +121,33 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
         },
         "misses": misses,
     }
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """Configurations side by side, then per-kind recall@5 and MRR@10 for each."""
+    head = (
+        "| index | model | variant | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 "
+        "| unanswerable declined | answerable declined | p50 ms | p95 ms |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    )
+    lines = [head]
+    for r in rows:
+        o, u = r["overall"], r["unanswerable"]
+        lines.append(
+            f"| {r['index']} | {r['model']} | {r['variant']} | {o['recall@1']:.3f} "
+            f"| {o['recall@5']:.3f} | {o['recall@10']:.3f} | {o['mrr@10']:.3f} "
+            f"| {o['ndcg@10']:.3f} | {u['declined']}/{u['n']} "
+            f"| {r['answerable_declined']}/{o['n']} | {r['latency_ms']['p50']:.1f} "
+            f"| {r['latency_ms']['p95']:.1f} |"
+        )
+    kinds = sorted({k for r in rows for k in r["per_kind"]})
+    lines += ["", "R@5 / MRR@10 by kind:", ""]
+    lines.append("| variant | " + " | ".join(f"{k} (n)" for k in kinds) + " |")
+    lines.append("|---" * (len(kinds) + 1) + "|")
+    for r in rows:
+        cells = []
+        for k in kinds:
+            m = r["per_kind"].get(k)
+            cells.append(f"{m['recall@5']:.2f} / {m['mrr@10']:.2f} ({m['n']})" if m else "—")
+        lines.append(f"| {r['model']} · {r['variant']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

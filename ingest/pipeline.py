@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ingest.catalog import ManifestEntry, describe, load_manifest
-from ingest.chunking import chunk_pages
+from ingest.chunking import DEFAULT_SIZES, ChunkSizes, chunk_pages
 from ingest.cleaning import clean_pages, strip_line_numbers
 from ingest.normalize import clean_display
 from ingest.outline import read_outline
@@ -49,7 +49,11 @@ def sha256_of(path: Path) -> str:
 
 
 def ingest_file(
-    path: Path, rel: str, manifest: dict[str, ManifestEntry], extractor: str = "auto"
+    path: Path,
+    rel: str,
+    manifest: dict[str, ManifestEntry],
+    extractor: str = "auto",
+    sizes: ChunkSizes = DEFAULT_SIZES,
 ) -> FileResult:
     """Read, clean and chunk one PDF; an unreadable file comes back as ``skipped``."""
     try:
@@ -74,11 +78,13 @@ def ingest_file(
     ]
     digest = sha256_of(path)
     document = Document(info=info, sha256=digest, pages=tuple(pages))
-    chunks = chunk_pages(indexed, info, doc_key=digest, outline=outline)
+    chunks = chunk_pages(indexed, info, doc_key=digest, outline=outline, sizes=sizes)
     return FileResult(rel, document, tuple(chunks), quality)
 
 
-def _ingest_star(args: tuple[Path, str, dict[str, ManifestEntry], str]) -> FileResult:
+def _ingest_star(
+    args: tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes],
+) -> FileResult:
     return ingest_file(*args)
 
 
@@ -87,11 +93,12 @@ def ingest_folder(
     workers: int = 1,
     on_file: Callable[[FileResult], None] | None = None,
     extractor: str = "auto",
+    sizes: ChunkSizes = DEFAULT_SIZES,
 ) -> Iterator[FileResult]:
     """Ingest every PDF under ``corpus_dir``; results come in file order."""
     manifest = load_manifest(corpus_dir)
     jobs = [
-        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor)
+        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes)
         for p in find_pdfs(corpus_dir)
     ]
     if workers <= 1 or len(jobs) <= 1:

@@ -14,8 +14,9 @@ SHARED_CORPUS = Path(os.environ.get("SCQA_SHARED_CORPUS", ROOT.parent / "shared"
 
 # A few real PDFs that between them show most quirks: Word-origin guidebook with
 # running footers, encrypted Cabinet Office text with Kangxi radicals, printed line
-# numbers, a slide deck, and a scanned PDF with no text layer.
+# numbers, a slide deck, a document in two versions, and a scanned PDF with no text layer.
 SMALL_CORPUS = [
+    "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2022-10.pdf",
     "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2025-09.pdf",
     "public/digital_ds430_core_data_model_overview_v2.pdf",
     "public/cao_ai_senryaku_ronten_honbun.pdf",

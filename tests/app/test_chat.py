@@ -1,6 +1,7 @@
 """The Streamlit chat, driven by Streamlit's AppTest (no browser)."""
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,19 @@ from streamlit.testing.v1 import AppTest
 pytestmark = pytest.mark.integration
 
 CHAT = str(Path(__file__).resolve().parents[2] / "app" / "chat.py")
+OLD_APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2022-10.pdf"
+NEW_APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2025-09.pdf"
+
+
+def elements(at: AppTest, kind: str) -> list:
+    """Every element of a Streamlit type (e.g. "Image") anywhere in the page tree."""
+    found, stack = [], [at._tree]
+    while stack:
+        node = stack.pop()
+        if type(node).__name__ == kind:
+            found.append(node)
+        stack.extend(getattr(node, "children", {}).values())
+    return found
 
 
 @pytest.fixture()
@@ -21,9 +35,14 @@ def chat(built_index, monkeypatch):
     return at
 
 
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception
+    return at
+
+
 def test_a_question_gets_a_cited_answer_with_expandable_passages(chat):
-    chat.chat_input[0].set_value("EUのAI法案はいつ大筋合意されたか").run()
-    assert not chat.exception
+    ask(chat, "EUのAI法案はいつ大筋合意されたか")
     answer = chat.chat_message[1].markdown[0].value
     # Markdown source: brackets escaped so that they render literally as [1].
     assert re.search(r"\\\[\d\\\]", answer)
@@ -32,18 +51,108 @@ def test_a_question_gets_a_cited_answer_with_expandable_passages(chat):
     assert any("p." in label and "「AI 制度に関する考え方」" in label for label in labels)
 
 
+def test_a_citation_names_section_file_page_and_offers_the_page(chat):
+    ask(chat, "データ項目の型にはどんなものがあるか")
+    first = chat.expander[0]
+    captions = " ".join(c.value for c in first.caption)
+    assert "節:" in captions and "ファイル:" in captions and "PDFのページ" in captions
+    buttons = [b.label for b in elements(chat, "DownloadButton")]
+    assert any("をPDFで保存" in b for b in buttons) and "資料のPDF全体を保存" in buttons
+    # The page image is rendered only on demand, with the passage highlighted.
+    assert not elements(chat, "Image")
+    first.toggle[0].set_value(True).run()
+    assert not chat.exception
+    assert len(elements(chat, "Image")) == 1
+
+
+def test_latest_version_leads_and_the_older_one_is_named(chat):
+    ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
+    labels = [e.label for e in chat.expander]
+    assert not any("2022-10" in label.split("／")[0] for label in labels)
+    assert any("2022-10版" in label and "にも同じ記載" in label for label in labels)
+
+
+def test_the_filter_defaults_to_latest_versions_and_can_pick_an_old_one(chat):
+    chosen = chat.multiselect(key="documents")
+    assert NEW_APPENDIX in chosen.value and OLD_APPENDIX not in chosen.value
+    chosen.set_value([OLD_APPENDIX]).run()
+    ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
+    assert chat.expander and all("2022-10" in e.label for e in chat.expander)
+    chosen.set_value([]).run()
+    ask(chat, "緯度と経度の桁数")
+    assert any("資料を一つ以上" in i.value for i in chat.info)
+
+
+def test_passage_count_follows_the_slider(chat):
+    chat.slider(key="top_k").set_value(2).run()
+    ask(chat, "コアデータモデルとは")
+    assert len(chat.expander) == 2
+
+
 def test_nothing_relevant_gives_a_clear_message(chat):
-    chat.chat_input[0].set_value("市役所の駐車場は何台停められますか").run()
+    ask(chat, "市役所の駐車場は何台停められますか")
     assert any("見つかりませんでした" in w.value for w in chat.warning)
 
 
 def test_user_text_is_shown_literally_not_as_markdown_or_html(chat):
-    chat.chat_input[0].set_value("[罠](http://example.com) <script>alert(1)</script>").run()
+    ask(chat, "[罠](http://example.com) <script>alert(1)</script>")
     shown = chat.chat_message[0].markdown[0].value
     assert "\\[罠\\]" in shown and "\\<script\\>" in shown
 
 
-def test_history_keeps_earlier_turns(chat):
-    chat.chat_input[0].set_value("コアデータモデルとは").run()
-    chat.chat_input[0].set_value("AI事業者ガイドラインの対象者").run()
+def test_question_length_is_limited_in_the_input_box(chat):
+    assert chat.chat_input[0].proto.max_chars == 500
+    ask(chat, "データ連携" * 100)  # exactly at the limit: answered, no error
+    assert len(chat.chat_message) == 2
+
+
+def test_history_keeps_earlier_turns_and_follow_ups_use_them(chat):
+    ask(chat, "コアデータモデルとは")
+    ask(chat, "もっと詳しく")
     assert len(chat.chat_message) == 4
+    assert any("前の質問を踏まえて" in c.value for c in chat.chat_message[3].caption)
+
+
+def test_copy_text_has_the_answer_and_numbered_sources(chat):
+    ask(chat, "AI事業者ガイドラインの対象者")
+    text = elements(chat, "Code")[0].value
+    assert text.startswith("【ご質問】AI事業者ガイドラインの対象者")
+    assert "【出典】" in text and re.search(r"^\[1\] .+ p\.\d+", text, re.M)
+
+
+def test_conversation_exports_as_markdown(chat):
+    ask(chat, "コアデータモデルとは")
+    export = [b for b in elements(chat, "DownloadButton") if b.label == "会話をMarkdownで保存"]
+    assert len(export) == 1
+
+
+def test_feedback_is_stored_with_question_answer_and_citations(chat, built_index):
+    settings, _ = built_index
+    ask(chat, "コアデータモデルとは")
+    chat.button(key=next(b.key for b in chat.button if b.key.startswith("down-"))).click().run()
+    chat.text_input[0].set_value("版が古い").run()
+    chat.button(key=next(b.key for b in chat.button if b.key.startswith("send-"))).click().run()
+    assert not chat.exception
+    assert any("受け付けました" in c.value for c in chat.caption)
+    with sqlite3.connect(settings.index_dir / "feedback.sqlite3") as db:
+        rows = db.execute("SELECT question, rating, comment, citations FROM feedback").fetchall()
+    assert ("コアデータモデルとは", -1, "版が古い") == rows[-1][:3]
+    assert "digital_ds430" in rows[-1][3]
+
+
+def test_documents_tab_lists_documents_versions_and_flagged_pages(chat):
+    frames = {tuple(f.value.columns): f.value for f in elements(chat, "Dataframe")}
+    assert len(frames) == 2  # documents, flagged pages
+    docs = next(v for k, v in frames.items() if "最新版" in k)
+    flagged = next(v for k, v in frames.items() if "判定" in k)
+    assert len(docs) == 6  # the scanned PDF is not indexed
+    latest = dict(zip(docs["ファイル"], docs["最新版"], strict=True))
+    assert latest[NEW_APPENDIX] == "✓" and latest[OLD_APPENDIX] == ""
+    assert "テキスト層" in " ".join(flagged["判定"])
+
+
+def test_a_missing_index_is_a_message_not_a_stack_trace(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCQA_INDEX_DIR", str(tmp_path / "none"))
+    at = AppTest.from_file(CHAT, default_timeout=60).run()
+    assert not at.exception
+    assert "インデックスがありません" in at.error[0].value

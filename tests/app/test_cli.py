@@ -52,3 +52,21 @@ def test_missing_index_is_a_clear_error(tmp_path, capsys):
 def test_build_of_a_missing_folder_is_a_clear_error(tmp_path, capsys):
     assert main(["build", "--corpus", str(tmp_path / "none"), "--index", str(tmp_path / "i")]) == 2
     assert "フォルダがありません" in capsys.readouterr().err
+
+
+def test_feedback_export_writes_csv_that_excel_reads(tmp_path, capsys):
+    import csv
+
+    from app.feedback import FeedbackEntry, FeedbackStore
+
+    index = tmp_path / "index"
+    store = FeedbackStore(index / "feedback.sqlite3")
+    store.record(FeedbackEntry("都市OSとは", "データ連携基盤です。[1]", 1, "助かった, ありがとう"))
+    out = tmp_path / "fb.csv"
+    assert main(["feedback", "export", "--index", str(index), "--out", str(out)]) == 0
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads it as UTF-8
+    rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    assert rows[1][1:5] == ["1", "都市OSとは", "データ連携基盤です。[1]", "助かった, ありがとう"]
+    assert main(["feedback", "export", "--index", str(tmp_path / "none")]) == 0
+    assert "まだありません" in capsys.readouterr().err

@@ -15,10 +15,10 @@ APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2025-0
 
 def test_build_report_names_the_scanned_pdf_and_indexes_the_rest(built_index):
     _, report = built_index
-    assert report.files == 6
+    assert report.files == 7
     assert [s["file"] for s in report.skipped] == ["bad/scanned_no_text_layer.pdf"]
     assert "テキスト層がありません" in report.skipped[0]["reason"]
-    assert report.pages == 47 + 10 + 17 + 18 + 22
+    assert report.pages == 49 + 47 + 10 + 17 + 18 + 22
     assert report.chunks > 100
 
 
@@ -29,6 +29,7 @@ def test_chunks_record_file_pages_title_and_version(built_index):
     assert appendix and all(c.version == "2025-09" for c in appendix)
     assert "ガイドブック" in appendix[0].title
     assert {c.file for c in chunks} == {
+        "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2022-10.pdf",
         APPENDIX,
         "public/digital_ds430_core_data_model_overview_v2.pdf",
         "public/cao_ai_senryaku_ronten_honbun.pdf",

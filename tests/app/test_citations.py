@@ -1,0 +1,49 @@
+import re
+
+from app.answer import Answer
+from app.citations import citation_label, conversation_markdown, reply_text
+from index.search import OtherVersion, Passage
+from ingest.records import Chunk
+
+DOCS = {"smartcity/g_2025.pdf": {"file": "smartcity/g_2025.pdf", "date": "2025-09-30"}}
+
+
+def _passage(text: str, rank: int = 1, also_in=()) -> Passage:
+    chunk = Chunk(
+        "id",
+        "smartcity/g_2025.pdf",
+        (31, 32),
+        "地域サービス・データモデル・ガイドブック",
+        "2025-09",
+        "4 データモデル > 4.1 土地",
+        text,
+        "29",
+    )
+    return Passage(rank, chunk, 1.0, 1.0, 0.9, 0.8, tuple(also_in))
+
+
+def test_label_has_title_version_date_physical_and_printed_page_and_other_versions():
+    p = _passage("本文", also_in=[OtherVersion("2022-10", "smartcity/g_2022.pdf", (30,))])
+    assert citation_label(p, DOCS) == (
+        "[1] 地域サービス・データモデル・ガイドブック（2025-09・2025-09-30） p.31–32（印刷ページ 29）"
+        " ／ 2022-10版 p.30 にも同じ記載"
+    )
+
+
+def test_reply_text_is_plain_and_numbered():
+    answer = Answer("土地の定義は？", "土地とは…です。 [1]", False, (_passage("土地とは…です。"),))
+    text = reply_text(answer, DOCS)
+    assert text.splitlines()[0] == "【ご質問】土地の定義は？"
+    assert "【回答】\n土地とは…です。 [1]" in text
+    assert "[1] 地域サービス・データモデル・ガイドブック（2025-09・2025-09-30） p.31–32" in text
+    assert "4.1 土地" in text
+
+
+def test_markdown_export_quotes_passages_without_making_links_or_html():
+    hostile = "[罠](http://evil.example) <script>alert(1)</script>\n# 見出し"
+    answer = Answer("[質問](x)", "回答 [1]", False, (_passage(hostile),))
+    md = conversation_markdown([answer], DOCS, "Q&A")
+    assert md.startswith("# Q&A\n")
+    assert "## 質問 1: \\[質問\\](x)" in md
+    assert not re.search(r"(?<!\\)\]\(", md) and "<script>" not in md  # no live link
+    assert "> \\[罠\\](http\\://" in md and "> \\# 見出し" in md
