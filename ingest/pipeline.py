@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -94,12 +94,13 @@ def ingest_folder(
     on_file: Callable[[FileResult], None] | None = None,
     extractor: str = "auto",
     sizes: ChunkSizes = DEFAULT_SIZES,
+    paths: Sequence[Path] | None = None,
 ) -> Iterator[FileResult]:
-    """Ingest every PDF under ``corpus_dir``; results come in file order."""
+    """Ingest every PDF under ``corpus_dir`` (or only ``paths``); results come in file order."""
     manifest = load_manifest(corpus_dir)
     jobs = [
         (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes)
-        for p in find_pdfs(corpus_dir)
+        for p in (find_pdfs(corpus_dir) if paths is None else paths)
     ]
     if workers <= 1 or len(jobs) <= 1:
         for result in map(_ingest_star, jobs):

