@@ -97,7 +97,10 @@ def _download_name(title: str, version: str, suffix: str) -> str:
 def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
     chunk = passage.chunk
     docs = {str(d["file"]): d for d in searcher.documents}
-    with st.expander(citation_label(passage, docs)):
+    # Stay open across the rerun that the page-image toggle causes.
+    with st.expander(
+        citation_label(passage, docs), expanded=bool(st.session_state.get(f"img-{key}"))
+    ):
         if chunk.section:
             st.caption("節: " + escape(chunk.section))
         st.markdown(escape(chunk.text))
@@ -273,13 +276,21 @@ def sidebar(searcher: Searcher) -> tuple[set[str], int]:
         choices = document_choices(searcher)
         default = [f for f in choices if f in searcher.latest_files()]
         _follow_new_build(searcher.build_dir.name, list(choices), default)
-        chosen = st.multiselect(
-            "対象の資料と版",
-            options=list(choices),
-            format_func=lambda f: choices[f],
-            key="documents",
-            help="既定では各資料の最新版だけを検索します。古い版の同じ記載は出典に併記されます。",
+        picked = st.session_state.get("documents", default)
+        summary = (
+            f"各資料の最新版（{len(default)} 件）"
+            if sorted(picked) == sorted(default)
+            else f"選んだ {len(picked)} 件"
         )
+        with st.expander(f"対象の資料と版: {summary}"):
+            chosen = st.multiselect(
+                "対象の資料と版",
+                options=list(choices),
+                format_func=lambda f: choices[f],
+                key="documents",
+                label_visibility="collapsed",
+                help="既定では各資料の最新版だけを検索します。古い版の同じ記載は出典に併記されます。",
+            )
         top_k = st.slider(
             "表示する出典の数",
             min_value=1,
@@ -295,30 +306,41 @@ def sidebar(searcher: Searcher) -> tuple[set[str], int]:
 
 def chat_tab(searcher: Searcher, allowed: set[str], top_k: int) -> None:
     turns: list[Turn] = st.session_state.setdefault("turns", [])
-    for turn in turns:
-        with st.chat_message("user"):
-            st.markdown(escape(turn.question))
-        with st.chat_message("assistant"):
-            show_answer(searcher, turn)
-
+    # Messages go in a container above the input box, the newest one included.
+    conversation = st.container()
+    with conversation:
+        for turn in turns:
+            with st.chat_message("user"):
+                st.markdown(escape(turn.question))
+            with st.chat_message("assistant"):
+                show_answer(searcher, turn)
     question = st.chat_input(
         "質問を入力してください（例: データ連携基盤とは何ですか）", max_chars=MAX_QUESTION_CHARS
     )
     if question is None:
         return
-    question = question.strip()
+    with conversation:
+        turn = answer_turn(searcher, question.strip(), turns, allowed, top_k)
+    if turn:
+        turns.append(turn)
+        del turns[:-MAX_TURNS]
+
+
+def answer_turn(
+    searcher: Searcher, question: str, turns: list[Turn], allowed: set[str], top_k: int
+) -> Turn | None:
     with st.chat_message("user"):
         st.markdown(escape(question))
     with st.chat_message("assistant"):
         if not question:
             st.info("質問を入力してください。")
-            return
+            return None
         if len(question) > MAX_QUESTION_CHARS:
             st.info(f"質問は {MAX_QUESTION_CHARS} 文字以内にしてください。")
-            return
+            return None
         if not allowed:
             st.info("サイドバーで検索する資料を一つ以上選んでください。")
-            return
+            return None
         searched = contextualize(question, turns[-1].searched if turns else None)
         with st.spinner("資料を検索しています…"):
             try:
@@ -326,12 +348,11 @@ def chat_tab(searcher: Searcher, allowed: set[str], top_k: int) -> None:
             except Exception:
                 log.exception("search failed for %r", searched)
                 st.error("検索中に問題が発生しました。時間をおいて再度お試しください。")
-                return
+                return None
         answer = Answer(question, answer.text, answer.no_answer, answer.passages)
         turn = Turn(question, searched, answer, searcher.build_dir.name)
         show_answer(searcher, turn)
-    turns.append(turn)
-    del turns[:-MAX_TURNS]
+    return turn
 
 
 @st.cache_data(max_entries=16, show_spinner="版の違いを調べています…")

@@ -91,12 +91,35 @@ def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
         answer = page.get_by_test_id("stChatMessage").nth(1)
         expect(answer).to_contain_text("[1]", timeout=90_000)
         expect(answer).to_contain_text("2023")
-        citation = page.get_by_test_id("stExpander").first
+        citation = answer.get_by_test_id("stExpander").first
         citation.locator("summary").click()
         expect(citation.get_by_text("ファイル:", exact=False)).to_be_visible()
+        # The page image with the passage highlighted, one click away.
+        citation.get_by_text("ページ画像を表示", exact=False).click()
+        image = citation.get_by_test_id("stImage").locator("img")
+        expect(image).to_be_visible(timeout=60_000)
+        assert image.evaluate("img => img.naturalWidth") >= 800
+        expect(citation.get_by_text("をPDFで保存", exact=False)).to_be_visible()
         citation.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "chat_1280x800.png"), full_page=True)
-        page.set_viewport_size({"width": 420, "height": 800})
-        page.screenshot(path=str(shots / "chat_narrow.png"), full_page=True)
+        # Feedback from the browser.
+        page.get_by_role("button", name="👍").first.click()
+        page.get_by_role("button", name="フィードバックを送信").click()
+        expect(page.get_by_text("フィードバックを受け付けました", exact=False)).to_be_visible(
+            timeout=30_000
+        )
+        page.get_by_role("tab", name="資料と状態").click()
+        expect(page.get_by_text("索引した資料")).to_be_visible()
+        page.screenshot(path=str(shots / "documents_1280x800.png"), full_page=True)
         assert page.get_by_test_id("stAppDeployButton").count() == 0
+        assert page.get_by_test_id("stMainMenu").count() == 0  # no developer menu
+        # A phone-sized window: the sidebar starts folded away, the answer stays readable.
+        narrow = browser.new_page(viewport={"width": 420, "height": 800}, locale="ja-JP")
+        narrow.goto(server)
+        box = narrow.get_by_placeholder("質問を入力してください", exact=False)
+        expect(box).to_be_visible(timeout=90_000)
+        box.fill("コアデータモデルとは")
+        box.press("Enter")
+        expect(narrow.get_by_test_id("stChatMessage").nth(1)).to_contain_text("[1]", timeout=90_000)
+        narrow.screenshot(path=str(shots / "chat_narrow.png"))
         browser.close()

@@ -35,6 +35,11 @@ def chat(built_index, monkeypatch):
     return at
 
 
+def citations(at: AppTest) -> list:
+    """The citation expanders ("[1] title …"), not the sidebar's."""
+    return [e for e in at.expander if e.label.startswith("[")]
+
+
 def ask(at: AppTest, question: str) -> AppTest:
     at.chat_input[0].set_value(question).run()
     assert not at.exception
@@ -46,14 +51,14 @@ def test_a_question_gets_a_cited_answer_with_expandable_passages(chat):
     answer = chat.chat_message[1].markdown[0].value
     # Markdown source: brackets escaped so that they render literally as [1].
     assert re.search(r"\\\[\d\\\]", answer)
-    labels = [e.label for e in chat.expander]
+    labels = [e.label for e in citations(chat)]
     assert len(labels) == 5
     assert any("p." in label and "「AI 制度に関する考え方」" in label for label in labels)
 
 
 def test_a_citation_names_section_file_page_and_offers_the_page(chat):
     ask(chat, "データ項目の型にはどんなものがあるか")
-    first = chat.expander[0]
+    first = citations(chat)[0]
     captions = " ".join(c.value for c in first.caption)
     assert "節:" in captions and "ファイル:" in captions and "PDFのページ" in captions
     buttons = [b.label for b in elements(chat, "DownloadButton")]
@@ -67,7 +72,7 @@ def test_a_citation_names_section_file_page_and_offers_the_page(chat):
 
 def test_latest_version_leads_and_the_older_one_is_named(chat):
     ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
-    labels = [e.label for e in chat.expander]
+    labels = [e.label for e in citations(chat)]
     assert not any("2022-10" in label.split("／")[0] for label in labels)
     assert any("2022-10版" in label and "にも同じ記載" in label for label in labels)
 
@@ -77,7 +82,7 @@ def test_the_filter_defaults_to_latest_versions_and_can_pick_an_old_one(chat):
     assert NEW_APPENDIX in chosen.value and OLD_APPENDIX not in chosen.value
     chosen.set_value([OLD_APPENDIX]).run()
     ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
-    assert chat.expander and all("2022-10" in e.label for e in chat.expander)
+    assert citations(chat) and all("2022-10" in e.label for e in citations(chat))
     chosen.set_value([]).run()
     ask(chat, "緯度と経度の桁数")
     assert any("資料を一つ以上" in i.value for i in chat.info)
@@ -86,7 +91,7 @@ def test_the_filter_defaults_to_latest_versions_and_can_pick_an_old_one(chat):
 def test_passage_count_follows_the_slider(chat):
     chat.slider(key="top_k").set_value(2).run()
     ask(chat, "コアデータモデルとは")
-    assert len(chat.expander) == 2
+    assert len(citations(chat)) == 2
 
 
 def test_nothing_relevant_gives_a_clear_message(chat):
@@ -173,11 +178,11 @@ def test_a_new_build_is_picked_up_between_questions(tmp_path, monkeypatch):
     monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
     ask(at, "AI事業者ガイドラインの対象者")
-    assert not any("ガイドライン" in e.label for e in at.expander)
+    assert not any("ガイドライン" in e.label for e in citations(at))
     (corpus / "siryo2.pdf").symlink_to(shared_pdf("public/cao_ai_senryaku_siryo2.pdf"))
     build_index(corpus.parent, settings)  # while the chat session is open
     ask(at, "AI事業者ガイドラインの対象者")
-    labels = [e.label for e in at.expander]
+    labels = [e.label for e in citations(at)]
     assert any("ガイドライン" in label for label in labels)
     assert len(at.chat_message) == 4  # the conversation survived the switch
 
