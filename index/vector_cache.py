@@ -72,13 +72,15 @@ def embed_with_cache(
     cache: VectorCache | None,
     batch: int = 256,
     on_progress: Callable[[int, int], None] | None = None,
+    reuse: bool = True,
 ) -> tuple[np.ndarray, int]:
     """Vectors for ``texts``; the model is loaded only if some text is not cached.
 
+    With ``reuse=False`` every text is embedded again (and the cache refreshed).
     Returns the vectors and how many texts were embedded now.
     """
     keys = [text_key(t) for t in texts]
-    known = cache.get(model_name, keys) if cache else {}
+    known = cache.get(model_name, keys) if cache and reuse else {}
     missing = [i for i, k in enumerate(keys) if k not in known]
     if missing:
         embedder = load()

@@ -95,21 +95,32 @@ def ingest_folder(
     extractor: str = "auto",
     sizes: ChunkSizes = DEFAULT_SIZES,
     paths: Sequence[Path] | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> Iterator[FileResult]:
-    """Ingest every PDF under ``corpus_dir`` (or only ``paths``); results come in file order."""
+    """Ingest every PDF under ``corpus_dir`` (or only ``paths``); results come in file order.
+
+    With ``workers`` > 1 even a single PDF is read in a worker process, so that the
+    caller's process is free meanwhile: ``on_started`` runs once the workers exist
+    (start threads there, not before: the workers are forked).
+    """
     manifest = load_manifest(corpus_dir)
     jobs = [
         (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes)
         for p in (find_pdfs(corpus_dir) if paths is None else paths)
     ]
-    if workers <= 1 or len(jobs) <= 1:
+    if workers <= 1 or not jobs:
+        if on_started:
+            on_started()
         for result in map(_ingest_star, jobs):
             if on_file:
                 on_file(result)
             yield result
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for result in pool.map(_ingest_star, jobs):
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+        results = pool.map(_ingest_star, jobs)  # submits every job: the workers are forked now
+        if on_started:
+            on_started()
+        for result in results:
             if on_file:
                 on_file(result)
             yield result
