@@ -1,7 +1,7 @@
 """Benchmark: full index build and per-question retrieval latency after load.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_build_and_query.py \
-        --corpus ../shared/corpus --questions tests/data/dev_questions.jsonl
+        --corpus ../shared/corpus --questions tests/data/dev_questions.jsonl [--index DIR]
 
 Prints one JSON object: build seconds per stage, pages, chunks, and query
 latency percentiles (retrieval only, models already loaded), with the machine.
@@ -23,8 +23,9 @@ import torch
 
 from app.evaluate import load_questions
 from index.build import build_index
-from index.search import Searcher
+from index.search import Searcher, model_of
 from index.settings import load_settings
+from index.store import current_build
 
 
 def main() -> None:
@@ -33,14 +34,23 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("OMP_NUM_THREADS", "1")))
     parser.add_argument("--repeat", type=int, default=3, help="passes over the questions")
+    parser.add_argument(
+        "--index", type=Path, help="measure queries on this existing index (no build)"
+    )
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = load_settings(index_dir=Path(tmp) / "index", corpus_dir=args.corpus)
-        start = time.perf_counter()
-        report = build_index(args.corpus, settings)
-        build_seconds = time.perf_counter() - start
+        build_seconds, stages, report = 0.0, {}, None
+        if args.index:
+            settings = load_settings(index_dir=args.index)
+            settings = settings.with_overrides(model=model_of(current_build(args.index)))
+        else:
+            settings = load_settings(index_dir=Path(tmp) / "index", corpus_dir=args.corpus)
+            start = time.perf_counter()
+            report = build_index(args.corpus, settings, full=True)
+            build_seconds = time.perf_counter() - start
+            stages = {k: round(v, 1) for k, v in report.seconds.items()}
 
         start = time.perf_counter()
         searcher = Searcher.open(settings)
@@ -59,12 +69,13 @@ def main() -> None:
             {
                 "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
                 "threads": args.threads,
+                "model": settings.model,
                 "build_seconds": round(build_seconds, 1),
-                "build_stages": {k: round(v, 1) for k, v in report.seconds.items()},
-                "files": report.files,
-                "skipped": [s["file"] for s in report.skipped],
-                "pages": report.pages,
-                "chunks": report.chunks,
+                "build_stages": stages,
+                "files": report.files if report else None,
+                "skipped": [s["file"] for s in report.skipped] if report else None,
+                "pages": report.pages if report else None,
+                "chunks": len(searcher.chunks),
                 "load_seconds": round(load_seconds, 1),
                 "queries": len(latencies),
                 "latency_ms": {
