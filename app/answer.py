@@ -6,6 +6,8 @@ passage, so staff can check it against the PDF page.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from index.search import Passage, Searcher, SearchResult
@@ -62,6 +64,40 @@ class Answer:
         }
 
 
+# A question that asks for an amount or a count is answered only by a sentence that
+# holds a number with a matching unit or counter. Near misses such as
+# 「データ連携基盤の補助率は？」 share most words with real passages, so word
+# coverage alone accepts them; the quoted sentences then hold no rate at all.
+# Measured on the development set (docs/retrieval.md, "No answer"): dates and
+# names were tried too and cost more answerable questions than they saved.
+ASKED_FOR = {
+    "amount": (
+        re.compile(
+            r"いくら|何円|金額|費用|予算|手数料|補助率|何分の何|何%|何割|上限|課徴金|単価|相場"
+        ),
+        re.compile(r"\d[\d,.]*\s*(円|万|億|%|割|分の|ドル|ユーロ)|\d+/\d+|分の[一二三四0-9]"),
+    ),
+    "count": (
+        re.compile(
+            r"何件|何社|何校|何棟|いくつ|何人|何か国|何名|何団体|何自治体|数は|件数|何個|何種類|何通り|何項目"
+        ),
+        re.compile(
+            r"(\d[\d,]*|[一二三四五六七八九十百千]+)\s*"
+            r"(件|社|校|棟|人|か国|ヶ国|カ国|名|団体|自治体|個|種類|通り|項目|万|億|つ)"
+        ),
+    ),
+}
+
+
+def missing_asked_value(question: str, answer_text: str) -> bool:
+    """The question asks for an amount or a count that no quoted sentence gives."""
+    question, answer_text = (unicodedata.normalize("NFKC", t) for t in (question, answer_text))
+    return any(
+        asks.search(question) and not gives.search(answer_text)
+        for asks, gives in ASKED_FOR.values()
+    )
+
+
 def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) -> bool:
     """Nothing relevant: the best passages share few of the question's words and little meaning."""
     if not result.passages:
@@ -98,7 +134,9 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     best = sorted(scored, key=lambda s: -s[0])[: settings.answer_sentences]
     best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
     text = "\n".join(f"{_shorten(sentence)} [{rank}]" for _, rank, _, sentence in best)
-    return Answer(result.question, text or NO_ANSWER, not text, result.passages)
+    if not text or missing_asked_value(result.question, text):
+        return Answer(result.question, NO_ANSWER, True, result.passages)
+    return Answer(result.question, text, False, result.passages)
 
 
 def answer_question(

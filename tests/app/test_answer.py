@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from app.answer import NO_ANSWER, answer_question
+from app.answer import NO_ANSWER, answer_question, missing_asked_value
 
 pytestmark = pytest.mark.integration
 
@@ -36,3 +36,26 @@ def test_json_contract(searcher):
     assert {"rank", "file", "page", "pages", "title", "version", "text", "score"} <= set(first)
     assert first["page"] == first["pages"][0]
     assert "/" in first["file"] and not first["file"].startswith("/")
+
+
+@pytest.mark.parametrize(
+    ("question", "answer", "missing"),
+    [
+        # Near misses: the words match, the asked value is not there.
+        (
+            "データ連携基盤の導入にかかる補助率は？",
+            "データ連携基盤は分野をまたいでデータを連携する。 [1]",
+            True,
+        ),
+        ("都市OSを導入済みの自治体数はいくつ？", "都市OSの導入が進められている。 [1]", True),
+        # The value is there, in digits, full width or kanji numerals.
+        ("GENIACの補助率は？", "補助率は２／３とする。 [1]", False),
+        ("手数料はいくら？", "手数料は1,500円です。 [1]", False),
+        ("コアデータモデルの型は何種類？", "以下の三つの型を定義しています。 [1]", False),
+        ("共同提案したのは何か国？", "123か国・地域が共同提案国となった。 [1]", False),
+        # Questions that ask for neither are never declined by this rule.
+        ("都市OSとは何ですか", "都市OSとはデータ連携基盤である。 [1]", False),
+    ],
+)
+def test_an_asked_amount_or_count_must_be_in_the_quoted_sentences(question, answer, missing):
+    assert missing_asked_value(question, answer) is missing
