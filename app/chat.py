@@ -173,10 +173,11 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
         st.caption("フィードバックを受け付けました。ありがとうございました。")
         return
     pending = st.session_state.get(f"rating-{turn.id}", 0)
-    cols = st.columns([1, 1, 8])
-    if cols[0].button("👍", key=f"up-{turn.id}", help="役に立った"):
+    # Material icons ship with Streamlit; an emoji font may be missing on office PCs.
+    cols = st.columns([2, 2, 5])
+    if cols[0].button("役に立った", icon=":material/thumb_up:", key=f"up-{turn.id}"):
         st.session_state[f"rating-{turn.id}"] = pending = 1
-    if cols[1].button("👎", key=f"down-{turn.id}", help="役に立たなかった"):
+    if cols[1].button("役に立たなかった", icon=":material/thumb_down:", key=f"down-{turn.id}"):
         st.session_state[f"rating-{turn.id}"] = pending = -1
     if not pending:
         return

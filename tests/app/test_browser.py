@@ -103,7 +103,7 @@ def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
         citation.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "chat_1280x800.png"), full_page=True)
         # Feedback from the browser.
-        page.get_by_role("button", name="👍").first.click()
+        page.get_by_role("button", name="役に立った").first.click()
         page.get_by_role("button", name="フィードバックを送信").click()
         expect(page.get_by_text("フィードバックを受け付けました", exact=False)).to_be_visible(
             timeout=30_000
