@@ -174,7 +174,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
         return
     pending = st.session_state.get(f"rating-{turn.id}", 0)
     # Material icons ship with Streamlit; an emoji font may be missing on office PCs.
-    cols = st.columns([2, 2, 5])
+    cols = st.columns([2, 3, 4])
     if cols[0].button("役に立った", icon=":material/thumb_up:", key=f"up-{turn.id}"):
         st.session_state[f"rating-{turn.id}"] = pending = 1
     if cols[1].button("役に立たなかった", icon=":material/thumb_down:", key=f"down-{turn.id}"):
