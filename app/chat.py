@@ -9,7 +9,6 @@ path that came from the browser.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 import time
@@ -28,6 +27,7 @@ from app.safe_text import escape
 from index.search import ModelMismatch, Passage, Searcher
 from index.settings import load_settings
 from index.store import IndexMissing, current_build, read_jsonl
+from ingest.pipeline import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +79,7 @@ def _page_png(path: str, page: int, text: str) -> bytes:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _file_matches_index(path: str, sha256: str, mtime: float) -> bool:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest() == sha256
+    return sha256_of(Path(path)) == sha256  # mtime is part of the cache key only
 
 
 def _download_name(title: str, version: str, suffix: str) -> str:

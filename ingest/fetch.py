@@ -14,7 +14,6 @@ be reached so it can carry on with the PDFs already in place.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import http.client
 import json
 import logging
@@ -32,6 +31,7 @@ from typing import Literal
 from pypdf import PdfReader
 
 from ingest.catalog import ManifestEntry, load_manifest
+from ingest.pipeline import sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -188,14 +188,6 @@ def _check_pdf(path: Path) -> None:
         raise _Failure("ページが 1 枚もない PDF です", retry=False)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _target(corpus_dir: Path, entry: ManifestEntry) -> Path:
     target = (corpus_dir / entry.file).resolve()
     if not target.is_relative_to(corpus_dir.resolve()):
@@ -227,7 +219,7 @@ def _fetch_one(
                 dest.flush()
                 os.fsync(dest.fileno())
             _check_pdf(part)
-            digest, size = _sha256(part), part.stat().st_size
+            digest, size = sha256_of(part), part.stat().st_size
             part.chmod(FILE_MODE)  # mkstemp makes files private; the PDFs are for everyone
             os.replace(part, target)
             log.info("downloaded %s (%d bytes) from %s", entry.file, size, url)
@@ -290,7 +282,7 @@ def fetch_documents(
     for entry in load_manifest(corpus_dir).values():
         target = _target(corpus_dir, entry)
         if only_missing and target.exists():
-            digest, size = _sha256(target), target.stat().st_size
+            digest, size = sha256_of(target), target.stat().st_size
             outcome = FetchOutcome(entry.file, "present", entry.pdf_url, sha256=digest, size=size)
         elif not entry.pdf_url:
             outcome = FetchOutcome(entry.file, "no_url", reason="URL未登録")
