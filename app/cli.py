@@ -41,6 +41,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         return 0
     from ingest.pipeline import find_pdfs
 
+    # Unchanged PDFs come from the cache without being read: the bar counts what is read.
     total = len(find_pdfs(corpus)) if corpus.is_dir() else 0
     files_bar = tqdm(total=total, desc="PDF", unit="file", file=sys.stderr)
     counts = {"pages": 0, "chunks": 0}
@@ -68,7 +69,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         files_bar.close()
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
-    for bar in embed_bar:
+    for bar in [files_bar, *embed_bar]:  # an incremental build may embed nothing
         bar.close()
     print(_format_report(report), file=sys.stderr)
     return 0
