@@ -6,7 +6,6 @@ import argparse
 import json
 import logging
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -373,10 +372,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "minimal",
     ]
     print(f"チャットを http://127.0.0.1:{args.port} で起動します（終了は Ctrl+C）", file=sys.stderr)
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return 0
+    sys.stderr.flush()
+    # Become the Streamlit server: a signal sent to `scqa serve` (a service manager,
+    # a test, Ctrl+C) then reaches the server itself instead of orphaning it.
+    os.execve(sys.executable, command, env)
+    return 0  # not reached
 
 
 def main(argv: list[str] | None = None) -> int:
