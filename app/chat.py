@@ -65,7 +65,7 @@ def current_searcher() -> Searcher:
 
 def pdf_path(searcher: Searcher, file: str) -> Path | None:
     """The indexed PDF for ``file``, only if ``file`` is in the index's document list."""
-    if file not in {str(d["file"]) for d in searcher.documents}:
+    if file not in searcher.documents_by_file:
         return None
     corpus = searcher.meta.get("corpus")
     root = Path(corpus) if corpus else load_settings().corpus_dir
@@ -92,7 +92,7 @@ def _download_name(title: str, version: str, suffix: str) -> str:
 
 def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
     chunk = passage.chunk
-    docs = {str(d["file"]): d for d in searcher.documents}
+    docs = searcher.documents_by_file
     # Stay open across the rerun that the page-image toggle causes.
     with st.expander(
         citation_label(passage, docs), expanded=bool(st.session_state.get(f"img-{key}"))
@@ -157,7 +157,7 @@ def show_answer(searcher: Searcher, turn: Turn) -> None:
         st.caption("出典:")
     for passage in answer.passages:
         show_citation(searcher, passage, f"{turn.id}-{passage.rank}")
-    docs = {str(d["file"]): d for d in searcher.documents}
+    docs = searcher.documents_by_file
     with st.popover("回答をコピー（出典つき）"):
         st.caption("右上のボタンでコピーし、返信やメールに貼り付けてください。")
         st.code(reply_text(answer, docs), language=None, wrap_lines=True)
@@ -216,7 +216,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
 
 def document_choices(searcher: Searcher) -> dict[str, str]:
     """File -> label for the filter, newest version of each series first."""
-    docs = {str(d["file"]): d for d in searcher.documents}
+    docs = searcher.documents_by_file
     latest = searcher.latest_files()
     ordered = sorted(docs, key=lambda f: (searcher.versions_of(f)[0], f not in latest, f))
     choices = {}
@@ -233,7 +233,7 @@ def conversation_tools(searcher: Searcher) -> None:
     turns: list[Turn] = st.session_state.get("turns", [])
     if not turns:
         return
-    docs = {str(d["file"]): d for d in searcher.documents}
+    docs = searcher.documents_by_file
     st.download_button(
         "会話をMarkdownで保存",
         data=conversation_markdown([t.answer for t in turns], docs, APP_TITLE),

@@ -121,8 +121,9 @@ class Searcher:
             ]
         self._trigrams: dict[int, set[str]] = {}
         self._allowed_cache: dict[frozenset[str], set[str]] = {}
+        # File -> document record; the chat looks citations up here on every rerun.
         docs = {str(d["file"]): d for d in self.documents}
-        self._documents_by_file = docs
+        self.documents_by_file = docs
         self._series = {f: versions.series_of(d) for f, d in docs.items()}
         self._version_key = {
             f: versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
@@ -221,7 +222,7 @@ class Searcher:
         return sorted(same, key=lambda f: self._version_key.get(f, (0, 0, 0.0)), reverse=True)
 
     def document(self, file: str) -> dict:
-        return self._documents_by_file[file]
+        return self.documents_by_file[file]
 
     def chunks_of(self, file: str) -> list[Chunk]:
         return [c for c in self.chunks if c.file == file]
@@ -249,7 +250,7 @@ class Searcher:
 
     def latest_files(self) -> set[str]:
         """Every document in its newest version: the default choice in the chat's filter."""
-        return {self.versions_of(f)[0] for f in self._documents_by_file}
+        return {self.versions_of(f)[0] for f in self.documents_by_file}
 
     def _with_versions(self, files: set[str]) -> set[str]:
         key = frozenset(files)
@@ -258,7 +259,7 @@ class Searcher:
         return self._allowed_cache[key]
 
     def _matches_asked(self, file: str, asked: list[versions.VersionMark]) -> bool:
-        doc = self._documents_by_file[file]
+        doc = self.documents_by_file[file]
         return any(
             versions.satisfies(a, str(doc.get("version", "")), str(doc.get("date", "")))
             for a in asked
