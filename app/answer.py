@@ -6,21 +6,31 @@ passage, so staff can check it against the PDF page.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 
+from app.asked import AskedKind, asked_kinds, gives
+from index import versions
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens
 from ingest.chunking import split_sentences
 from ingest.structure import is_heading
 
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
+# Sentences are quoted from, and asked values looked for in, this many top passages.
 ANSWER_FROM_PASSAGES = 3
 MIN_SENTENCE_CHARS = 8
 MAX_SENTENCE_CHARS = 220
 # A sentence from a higher-ranked passage wins ties against a lower one.
 RANK_PRIOR = 0.05
+# A sentence holds the asked value only if it also shares this much of the question's
+# words (IDF-weighted); otherwise a date in any footer would answer 「いつ」.
+# 0.2 declined the most near misses on the development set without costing answerable
+# questions (docs/retrieval.md, "No answer").
+EVIDENCE_COVERAGE = 0.2
+# A sentence that holds the asked value is lifted above ones that only share words.
+VALUE_BONUS = 0.3
+# Sentences on either side that count as "near" the asked value.
+EVIDENCE_WINDOW = 1
 
 
 @dataclass(frozen=True)
@@ -29,6 +39,7 @@ class Answer:
     text: str
     no_answer: bool
     passages: tuple[Passage, ...]
+    reason: str = ""  # why a question was declined, for the user
 
     def to_dict(self, question_id: object = None) -> dict[str, object]:
         """The JSON contract of `scqa ask`."""
@@ -37,6 +48,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "no_answer": self.no_answer,
+            "reason": self.reason,
             "passages": [
                 {
                     "rank": p.rank,
@@ -64,40 +76,6 @@ class Answer:
         }
 
 
-# A question that asks for an amount or a count is answered only by a sentence that
-# holds a number with a matching unit or counter. Near misses such as
-# 「データ連携基盤の補助率は？」 share most words with real passages, so word
-# coverage alone accepts them; the quoted sentences then hold no rate at all.
-# Measured on the development set (docs/retrieval.md, "No answer"): dates and
-# names were tried too and cost more answerable questions than they saved.
-ASKED_FOR = {
-    "amount": (
-        re.compile(
-            r"いくら|何円|金額|費用|予算|手数料|補助率|何分の何|何%|何割|上限|課徴金|単価|相場"
-        ),
-        re.compile(r"\d[\d,.]*\s*(円|万|億|%|割|分の|ドル|ユーロ)|\d+/\d+|分の[一二三四0-9]"),
-    ),
-    "count": (
-        re.compile(
-            r"何件|何社|何校|何棟|いくつ|何人|何か国|何名|何団体|何自治体|数は|件数|何個|何種類|何通り|何項目"
-        ),
-        re.compile(
-            r"(\d[\d,]*|[一二三四五六七八九十百千]+)\s*"
-            r"(件|社|校|棟|人|か国|ヶ国|カ国|名|団体|自治体|個|種類|通り|項目|万|億|つ)"
-        ),
-    ),
-}
-
-
-def missing_asked_value(question: str, answer_text: str) -> bool:
-    """The question asks for an amount or a count that no quoted sentence gives."""
-    question, answer_text = (unicodedata.normalize("NFKC", t) for t in (question, answer_text))
-    return any(
-        asks.search(question) and not gives.search(answer_text)
-        for asks, gives in ASKED_FOR.values()
-    )
-
-
 def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) -> bool:
     """Nothing relevant: the best passages share few of the question's words and little meaning."""
     if not result.passages:
@@ -114,29 +92,89 @@ def _shorten(sentence: str) -> str:
     )
 
 
+def missing_versions(searcher: Searcher, question: str, passages: tuple[Passage, ...]) -> list[str]:
+    """Editions the question names (「第1.1版」「2026年版」) that neither the top passages'
+    documents are nor their text mentions: the corpus cannot say what such a version says."""
+    named = versions.edition_mentions(question)
+    if not named:
+        return []
+    held: list[versions.VersionMark] = []
+    for passage in passages:
+        held += [mark for _, mark in versions.edition_mentions(passage.chunk.text)]
+        for file in (passage.chunk.file, *(o.file for o in passage.also_in)):
+            doc = searcher.document(file)
+            held += versions.marks(f"{doc.get('date', '')} {doc.get('version', '')}")
+            held += [mark for _, mark in versions.edition_mentions(str(doc.get("title", "")))]
+    return [words for words, mark in named if not any(versions.same_version(mark, h) for h in held)]
+
+
+def _version_reason(searcher: Searcher, missing: list[str], top: Passage) -> str:
+    held = [
+        str(searcher.document(f).get("version") or "") for f in searcher.versions_of(top.chunk.file)
+    ]
+    reason = "ご質問の「" + "」「".join(missing) + "」は、登録されている資料にありません。"
+    if any(held):
+        reason += f"「{top.chunk.title}」の登録済みの版: " + "、".join(v for v in held if v) + "。"
+    return reason
+
+
+def _sentences(passage: Passage) -> list[str]:
+    return [
+        s for line in passage.chunk.text.splitlines() for s in split_sentences(line) if s.strip()
+    ]
+
+
+def _quotable(sentence: str) -> bool:
+    return len(sentence.strip()) >= MIN_SENTENCE_CHARS and not is_heading(sentence)
+
+
 def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     settings = searcher.settings
+
+    def decline(reason: str = "") -> Answer:
+        return Answer(result.question, NO_ANSWER, True, result.passages, reason)
+
     if is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine):
-        return Answer(result.question, NO_ANSWER, True, result.passages)
+        return decline()
+    quoted = result.passages[:ANSWER_FROM_PASSAGES]
+    if missing := missing_versions(searcher, result.question, quoted):
+        return decline(_version_reason(searcher, missing, quoted[0]))
     query_tokens = lexical_tokens(result.question)
+    kinds = asked_kinds(result.question)
+    found: set[str] = set()
     scored: list[tuple[float, int, int, str]] = []
-    for passage in result.passages[:ANSWER_FROM_PASSAGES]:
-        order = 0
-        for line in passage.chunk.text.splitlines():
-            for sentence in split_sentences(line):
-                if len(sentence.strip()) < MIN_SENTENCE_CHARS or is_heading(sentence):
-                    continue
-                relevance = searcher.coverage(query_tokens, set(lexical_tokens(sentence)))
-                scored.append(
-                    (relevance - RANK_PRIOR * passage.rank, passage.rank, order, sentence)
-                )
-                order += 1
+    for passage in quoted:
+        sentences = _sentences(passage)
+        tokens = [set(lexical_tokens(s)) for s in sentences]
+        for i, sentence in enumerate(sentences):
+            # The value may sit next to the question's words: 「…に分類し、施行は2年後」.
+            near = set().union(*tokens[max(0, i - EVIDENCE_WINDOW) : i + EVIDENCE_WINDOW + 1])
+            holds = {
+                k.name
+                for k in kinds
+                if gives(k, sentence) and searcher.coverage(query_tokens, near) >= EVIDENCE_COVERAGE
+            }
+            found |= holds
+            if _quotable(sentence):
+                relevance = searcher.coverage(query_tokens, tokens[i])
+                score = relevance + (VALUE_BONUS if holds else 0.0) - RANK_PRIOR * passage.rank
+                scored.append((score, passage.rank, i, sentence))
+    if not scored:
+        return decline()
+    if lacking := [k for k in kinds if k.name not in found]:
+        return decline(_value_reason(lacking))
     best = sorted(scored, key=lambda s: -s[0])[: settings.answer_sentences]
     best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
     text = "\n".join(f"{_shorten(sentence)} [{rank}]" for _, rank, _, sentence in best)
-    if not text or missing_asked_value(result.question, text):
-        return Answer(result.question, NO_ANSWER, True, result.passages)
     return Answer(result.question, text, False, result.passages)
+
+
+def _value_reason(lacking: list[AskedKind]) -> str:
+    return (
+        "ご質問の"
+        + "・".join(k.label for k in lacking)
+        + "にあたる記載が、関連する箇所に見つかりませんでした。"
+    )
 
 
 def answer_question(

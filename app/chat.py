@@ -13,7 +13,7 @@ import logging
 import re
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import streamlit as st
@@ -149,7 +149,10 @@ def show_answer(searcher: Searcher, turn: Turn) -> None:
     if turn.searched != turn.question:
         st.caption("前の質問を踏まえて検索しました: " + escape(turn.searched))
     if answer.no_answer:
-        st.warning(NO_ANSWER + " 言い換えるか、資料名や用語を具体的にして質問してください。")
+        st.warning(
+            " ".join(filter(None, [NO_ANSWER, escape(answer.reason)]))
+            + " 言い換えるか、資料名や用語を具体的にして質問してください。"
+        )
         if answer.passages:
             st.caption("関連する可能性のある箇所:")
     else:
@@ -346,7 +349,7 @@ def answer_turn(
                 log.exception("search failed for %r", searched)
                 st.error("検索中に問題が発生しました。時間をおいて再度お試しください。")
                 return None
-        answer = Answer(question, answer.text, answer.no_answer, answer.passages)
+        answer = replace(answer, question=question)
         turn = Turn(question, searched, answer, searcher.build_dir.name)
         show_answer(searcher, turn)
     return turn

@@ -48,6 +48,8 @@ def reply_text(answer: Answer, documents: Mapping[str, Mapping[str, object]]) ->
     lines = [f"【ご質問】{answer.question}", ""]
     if answer.no_answer:
         lines.append(NO_ANSWER)
+        if answer.reason:
+            lines.append(answer.reason)
         if answer.passages:
             lines += ["", "【関連する可能性のある箇所】"]
     else:
@@ -76,7 +78,8 @@ def conversation_markdown(
     out = [f"# {title}", ""]  # our own title, not user text
     for n, answer in enumerate(turns, start=1):
         out += [f"## 質問 {n}: {escape_markdown(answer.question)}", ""]
-        out += [escape_markdown(NO_ANSWER if answer.no_answer else answer.text), ""]
+        said = f"{NO_ANSWER} {answer.reason}".strip() if answer.no_answer else answer.text
+        out += [escape_markdown(said), ""]
         if answer.passages:
             out += ["### 出典" if not answer.no_answer else "### 関連する可能性のある箇所", ""]
         for p in answer.passages:

@@ -61,3 +61,12 @@ def lexical_tokens(text: str) -> list[str]:
         if token.strip():
             tokens.append(token)
     return tokens
+
+
+def has_person_name(text: str) -> bool:
+    """Does the text contain a word UniDic tags as a person's name (固有名詞・人名)?"""
+    return any(
+        getattr(w.feature, "pos2", None) == "固有名詞"
+        and getattr(w.feature, "pos3", None) == "人名"
+        for w in _tagger()(for_matching(text))
+    )

@@ -87,16 +87,47 @@ def sort_key(version: str, date: str = "") -> tuple[int, int, float]:
     return (year, month, edition)
 
 
+def _edition_key(edition: str) -> str:
+    return edition[:-2] if edition.endswith(".0") else edition  # 第3.0版 is 第3版
+
+
+def same_version(asked: VersionMark, have: VersionMark) -> bool:
+    """Does ``have`` match what ``asked`` names (an edition, or a year and maybe a month)?"""
+    if asked.edition is not None:
+        return have.edition is not None and _edition_key(have.edition) == _edition_key(
+            asked.edition
+        )
+    return have.year == asked.year and (asked.month is None or have.month == asked.month)
+
+
 def satisfies(asked: VersionMark, version: str, date: str = "") -> bool:
     """Does a document version match what the question names?"""
-    for have in marks(f"{date} {version}"):
-        if asked.edition is not None:
-            if have.edition == asked.edition:
-                return True
-            continue
-        if have.year == asked.year and (asked.month is None or have.month == asked.month):
-            return True
-    return False
+    return any(same_version(asked, have) for have in marks(f"{date} {version}"))
+
+
+_KANJI_DIGITS = dict(zip("一二三四五六七八九十", range(1, 11), strict=True))
+# A named edition or dated version of a document, as opposed to any date:
+# 第2版, 第三版, 第1.1版, 1.0版, 令和5年版, 2024年度版, 2022年10月版.
+_EDITION_NAME = re.compile(
+    r"第\s*(?:\d+(?:\.\d+)?|[一二三四五六七八九十])\s*版|(?<![\d.])\d+\.\d+\s*版|"
+    r"(?:(?:令和|平成)\s*(?:\d+|元)|(?:19|20)\d{2})\s*年度?(?:\s*\d{1,2}\s*月)?\s*版"
+)
+
+
+def edition_mentions(text: str) -> list[tuple[str, VersionMark]]:
+    """Editions and dated versions a text names, with the words as written (NFKC)."""
+    text = unicodedata.normalize("NFKC", text)
+    found = []
+    for m in _EDITION_NAME.finditer(text):
+        words = m.group()
+        digits = re.sub("[一二三四五六七八九十]", lambda k: str(_KANJI_DIGITS[k.group()]), words)
+        bare = re.fullmatch(r"(\d+\.\d+)\s*版", digits)
+        found += (
+            [(words, VersionMark(edition=bare.group(1)))]
+            if bare
+            else [(words, mark) for mark in marks(digits)]
+        )
+    return found
 
 
 def series_of(document: dict[str, object]) -> str:

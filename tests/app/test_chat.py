@@ -99,6 +99,12 @@ def test_nothing_relevant_gives_a_clear_message(chat):
     assert any("見つかりませんでした" in w.value for w in chat.warning)
 
 
+def test_a_declined_question_says_why(chat):
+    ask(chat, "地域サービス・データモデル・ガイドブック付録の2026年版で追加されたデータモデルは？")
+    (warning,) = [w.value for w in chat.warning if "見つかりませんでした" in w.value]
+    assert "「2026年版」は、登録されている資料にありません" in warning
+
+
 def test_user_text_is_shown_literally_not_as_markdown_or_html(chat):
     ask(chat, "[罠](http://example.com) <script>alert(1)</script>")
     shown = chat.chat_message[0].markdown[0].value

@@ -1,6 +1,6 @@
 import re
 
-from app.answer import Answer
+from app.answer import NO_ANSWER, Answer
 from app.citations import citation_label, conversation_markdown, reply_text
 from index.search import OtherVersion, Passage
 from ingest.records import Chunk
@@ -47,3 +47,13 @@ def test_markdown_export_quotes_passages_without_making_links_or_html():
     assert "## 質問 1: \\[質問\\](x)" in md
     assert not re.search(r"(?<!\\)\]\(", md) and "<script>" not in md  # no live link
     assert "> \\[罠\\](http\\://" in md and "> \\# 見出し" in md
+
+
+def test_a_declined_answer_says_why_in_the_reply_and_the_export():
+    reason = "ご質問の「2026年版」は、登録されている資料にありません。"
+    answer = Answer("2026年版では？", NO_ANSWER, True, (_passage("本文"),), reason)
+    text = reply_text(answer, DOCS)
+    assert f"{NO_ANSWER}\n{reason}\n\n【関連する可能性のある箇所】" in text
+    assert "「2026年版」は、登録されている資料にありません。" in conversation_markdown(
+        [answer], DOCS, "Q&A"
+    )

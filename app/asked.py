@@ -1,0 +1,104 @@
+"""What kind of value a question asks for, and whether a quoted sentence gives it.
+
+Near misses such as 「データ連携基盤の導入にかかる補助率は？」 or 「所長はどなた？」
+share most of their words with real passages, so word coverage alone accepts
+them. What they lack is the asked value itself: no rate, no name, no date near
+the question's words. A question that asks for such a value is answered only if
+a relevant sentence holds one of the right shape.
+
+The kinds and their patterns were chosen on the development set
+(docs/retrieval.md, "No answer"): interrogative phrasings only, because
+「連絡先のデータ項目」 or 「氏名の書き方」 name a topic, not an asked value.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from index.tokenize import has_person_name
+
+_NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千]+)"
+
+
+@dataclass(frozen=True)
+class AskedKind:
+    name: str
+    label: str  # what the user is told was not found
+    asks: re.Pattern[str]
+    gives: Callable[[str], bool]
+
+
+def _pattern(regex: str) -> Callable[[str], bool]:
+    compiled = re.compile(regex)
+    return lambda text: compiled.search(text) is not None
+
+
+KINDS = (
+    AskedKind(
+        "amount",
+        "金額・割合",
+        re.compile(
+            r"いくら|何円|金額|費用|予算|手数料|補助率|何分の何|何%|何割|上限|課徴金|単価|相場"
+        ),
+        _pattern(r"\d[\d,.]*\s*(円|万|億|%|割|分の|ドル|ユーロ)|\d+/\d+|分の[一二三四0-9]"),
+    ),
+    AskedKind(
+        "count",
+        "件数・数量",
+        re.compile(
+            r"何件|何社|何校|何棟|いくつ|何人|何か国|何名|何団体|何自治体|数は|件数|何個|"
+            r"何種類|何通り|何項目"
+        ),
+        # 「120以上の国・地域」「約3,000者」「34の営業の分類」 count too.
+        _pattern(
+            _NUMBER + r"\s*(以上|程度|超|余り|前後|近く)?\s*"
+            r"(件|社|校|棟|人|者|か国|ヶ国|カ国|国|名|団体|自治体|個|種類|通り|項目|万|億|つ|の)"
+        ),
+    ),
+    AskedKind(
+        "date",
+        "日付・時期・期間",
+        re.compile(
+            r"いつ(?!でも|も)|何年|何月|何日|時期|期限|締切|締め切り|期日|予定日|開始日|"
+            r"施行日|日付|何時間|(どのくらい|どれくらい|どれほど)(後|前|の期間)"
+        ),
+        _pattern(
+            r"\d{4}\s*年|\d{1,2}\s*月|\d+\s*日|令和|平成|昭和|年度|[上中下]旬|"
+            + _NUMBER
+            + r"\s*(年|か月|ヶ月|カ月|週間|時間|分|秒)"
+        ),
+    ),
+    AskedKind(
+        "person",
+        "人名",
+        re.compile(r"どなた|氏名(を教え|を知り|は[?？])|(人|者|方)の名前"),
+        has_person_name,
+    ),
+    AskedKind(
+        "contact",
+        "連絡先（電話番号・メールアドレス・URL）",
+        re.compile(
+            r"(電話番号|連絡先|問い合わせ先|問合せ先|メールアドレス)(を教え|を知り|は[?？]|はどこ|は何)"
+        ),
+        _pattern(r"\d{2,5}\s*-\s*\d{1,4}\s*-\s*\d{3,4}|[\w.]+@[\w.]+|https?://"),
+    ),
+    AskedKind(
+        "version",
+        "版・バージョンの番号",
+        re.compile(r"(どの|何|推奨)の?バージョン|バージョンは|第何版|何版"),
+        _pattern(r"\d+\.\d+|第\s*\d+\s*版|[vV]\d"),
+    ),
+)
+
+
+def asked_kinds(question: str) -> list[AskedKind]:
+    """The kinds of value a question asks for (none for 「都市OSとは何ですか」)."""
+    question = unicodedata.normalize("NFKC", question)
+    return [kind for kind in KINDS if kind.asks.search(question)]
+
+
+def gives(kind: AskedKind, sentence: str) -> bool:
+    return kind.gives(unicodedata.normalize("NFKC", sentence))

@@ -1,0 +1,53 @@
+import pytest
+
+from app.asked import asked_kinds, gives
+
+
+def kinds(question: str) -> list[str]:
+    return [k.name for k in asked_kinds(question)]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("データ連携基盤の導入にかかる補助率は？", ["amount"]),
+        ("都市OSを導入済みの自治体数はいくつ？", ["count"]),
+        ("GENIACの第2期公募の締切日はいつでしょうか", ["date"]),
+        ("ＡＩセーフティ・インスティテュートの所長はどなたですか？", ["person"]),
+        ("担当窓口の電話番号を教えてください", ["contact"]),
+        ("FIWARE Orionの推奨バージョンは？", ["version"]),
+        ("施行は成立からどれくらい後？", ["date"]),
+        # A topic word is not an asked value.
+        ("2022年10月版では連絡先のデータ項目として何が定義されていますか", []),
+        ("氏名や住所をローマ字で書くときは何式？", []),
+        ("労働者がいつでも見られるようにする方法は？", []),
+        ("都市OSとは何ですか", []),
+    ],
+)
+def test_what_a_question_asks_for(question, expected):
+    assert kinds(question) == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "holds"),
+    [
+        ("GENIACの補助率は？", "補助率は２／３とする。", True),
+        ("手数料はいくら？", "手数料は1,500円です。", True),
+        ("データ連携基盤の補助率は？", "データ連携基盤は分野をまたいでデータを連携する。", False),
+        ("コアデータモデルの型は何種類？", "以下の三つの型を定義しています。", True),
+        ("営業の種類は何種類？", "第35条にて定める34の営業の分類から選ぶ。", True),
+        ("共同提案したのは何か国？", "日本を含む120以上の国・地域が共同提案し", True),
+        ("利用者数は何人？", "利用者は約3,000者にのぼる。", True),
+        ("大筋合意したのはいつ？", "「AI 法案」について大筋合意し（2023 年 12 月）", True),
+        ("施行は成立からどれくらい後？", "施行は法律制定から２年後の予定です。", True),
+        ("審査の締切はいつ？", "審査の手続を定める。", False),
+        ("座長はどなた？", "松尾豊東京大学大学院工学系研究科教授【座長】", True),
+        ("座長はどなた？", "AI戦略会議に座長を置く。", False),
+        ("問い合わせ先の電話番号を教えて", "電話：03-3581-0000（代表）", True),
+        ("問い合わせ先の電話番号を教えて", "電話番号は半角数字で記載します。", False),
+        ("推奨されているバージョンは？", "標準製品仕様書第 2.3 版に準拠する。", True),
+    ],
+)
+def test_whether_a_sentence_gives_the_asked_value(question, sentence, holds):
+    (kind,) = asked_kinds(question)
+    assert gives(kind, sentence) is holds
