@@ -14,7 +14,8 @@ def kinds(question: str) -> list[str]:
         ("都市OSを導入済みの自治体数はいくつ？", ["count"]),
         ("GENIACの第2期公募の締切日はいつでしょうか", ["date"]),
         ("ＡＩセーフティ・インスティテュートの所長はどなたですか？", ["person"]),
-        ("担当窓口の電話番号を教えてください", ["contact"]),
+        ("担当窓口の電話番号を教えてください", ["phone"]),
+        ("問い合わせ先はどこ？", ["contact"]),
         ("FIWARE Orionの推奨バージョンは？", ["version"]),
         ("施行は成立からどれくらい後？", ["date"]),
         # A topic word is not an asked value.
@@ -22,6 +23,9 @@ def kinds(question: str) -> list[str]:
         ("氏名や住所をローマ字で書くときは何式？", []),
         ("労働者がいつでも見られるようにする方法は？", []),
         ("都市OSとは何ですか", []),
+        # 「いくつか」 is "several", and 「日付の書き方」 asks for a format, not a date.
+        ("対象になる災害の項目がいくつかあると聞きました。全部教えて", []),
+        ("日付の書き方はガイドブックとDS-430で同じ？", []),
     ],
 )
 def test_what_a_question_asks_for(question, expected):
@@ -45,6 +49,8 @@ def test_what_a_question_asks_for(question, expected):
         ("座長はどなた？", "AI戦略会議に座長を置く。", False),
         ("問い合わせ先の電話番号を教えて", "電話：03-3581-0000（代表）", True),
         ("問い合わせ先の電話番号を教えて", "電話番号は半角数字で記載します。", False),
+        ("問い合わせ先の電話番号を教えて", "https://www.digital.go.jp/ を参照", False),
+        ("問い合わせ先はどこ？", "https://www.digital.go.jp/ を参照", True),
         ("推奨されているバージョンは？", "標準製品仕様書第 2.3 版に準拠する。", True),
     ],
 )
