@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.asked import AskedKind, asked_kinds, gives
+from app.asked import AskedKind, asked_kinds, gives, topic_of
 from index import versions
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens
@@ -141,6 +141,8 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
         return decline(_version_reason(searcher, missing, quoted[0]))
     query_tokens = lexical_tokens(result.question)
     kinds = asked_kinds(result.question)
+    # The value must sit near what it is asked about, not just near 「補助率」 itself.
+    topic_tokens = (lexical_tokens(topic_of(result.question)) if kinds else []) or query_tokens
     found: set[str] = set()
     scored: list[tuple[float, int, int, str]] = []
     for passage in quoted:
@@ -152,7 +154,7 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
             holds = {
                 k.name
                 for k in kinds
-                if gives(k, sentence) and searcher.coverage(query_tokens, near) >= EVIDENCE_COVERAGE
+                if gives(k, sentence) and searcher.coverage(topic_tokens, near) >= EVIDENCE_COVERAGE
             }
             found |= holds
             if _quotable(sentence):

@@ -109,3 +109,12 @@ def asked_kinds(question: str) -> list[AskedKind]:
 
 def gives(kind: AskedKind, sentence: str) -> bool:
     return kind.gives(unicodedata.normalize("NFKC", sentence))
+
+
+def topic_of(question: str) -> str:
+    """The question without the words that ask for a value (補助率, いつ, 何件 ...): what the
+    value must be about. 「データ連携基盤の補助率は？」 -> 「データ連携基盤の？」."""
+    question = unicodedata.normalize("NFKC", question)
+    for kind in KINDS:
+        question = kind.asks.sub(" ", question)
+    return question

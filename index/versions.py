@@ -107,10 +107,10 @@ def satisfies(asked: VersionMark, version: str, date: str = "") -> bool:
 
 _KANJI_DIGITS = dict(zip("一二三四五六七八九十", range(1, 11), strict=True))
 # A named edition or dated version of a document, as opposed to any date:
-# 第2版, 第三版, 第1.1版, 1.0版, 令和5年版, 2024年度版, 2022年10月版.
+# 第2版, 第三版, 第1.1版, 1.0版, 令和5年版, 2024年度版, 2022年10月版, 2024年改訂版.
 _EDITION_NAME = re.compile(
     r"第\s*(?:\d+(?:\.\d+)?|[一二三四五六七八九十])\s*版|(?<![\d.])\d+\.\d+\s*版|"
-    r"(?:(?:令和|平成)\s*(?:\d+|元)|(?:19|20)\d{2})\s*年度?(?:\s*\d{1,2}\s*月)?\s*版"
+    r"(?:(?:令和|平成)\s*(?:\d+|元)|(?:19|20)\d{2})\s*年度?(?:\s*\d{1,2}\s*月)?\s*(?:改訂|改定)?版"
 )
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from app.asked import asked_kinds, gives
+from app.asked import asked_kinds, gives, topic_of
 
 
 def kinds(question: str) -> list[str]:
@@ -57,3 +57,9 @@ def test_what_a_question_asks_for(question, expected):
 def test_whether_a_sentence_gives_the_asked_value(question, sentence, holds):
     (kind,) = asked_kinds(question)
     assert gives(kind, sentence) is holds
+
+
+def test_the_topic_is_the_question_without_the_words_that_ask():
+    topic = topic_of("データ連携基盤の導入にかかる補助率は何分の何？")
+    assert "データ連携基盤" in topic and "補助率" not in topic and "何分の何" not in topic
+    assert topic_of("都市OSとは何ですか") == "都市OSとは何ですか"

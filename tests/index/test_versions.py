@@ -55,6 +55,7 @@ def test_the_same_passage_in_two_versions_is_grouped_but_not_two_passages_of_one
             "2024年度版（第3.0版）",
             [("2024年度版", VersionMark(2024)), ("第3.0版", VersionMark(edition="3.0"))],
         ),
+        ("ガイドブックの2024年改訂版では", [("2024年改訂版", VersionMark(2024))]),
         # Dates that are not a document's version are not editions.
         ("2023年の改訂では", []),
         ("令和4年4月に公表した", []),
