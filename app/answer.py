@@ -22,10 +22,10 @@ MIN_SENTENCE_CHARS = 8
 MAX_SENTENCE_CHARS = 220
 # A sentence from a higher-ranked passage wins ties against a lower one.
 RANK_PRIOR = 0.05
-# A sentence holds the asked value only if it also shares this much of the question's
-# words (IDF-weighted); otherwise a date in any footer would answer 「いつ」.
-# 0.2 declined the most near misses on the development set without costing answerable
-# questions (docs/retrieval.md, "No answer").
+# A sentence holds the asked value only if it (with its neighbours) also shares this much
+# of the question's topic words, IDF-weighted; otherwise a date in any footer would answer
+# 「いつ」. On the development set 0.3 declined one more near miss and wrongly declined
+# one more answerable question (docs/retrieval.md, "No answer").
 EVIDENCE_COVERAGE = 0.2
 # A sentence that holds the asked value is lifted above ones that only share words.
 VALUE_BONUS = 0.3
@@ -128,24 +128,16 @@ def _quotable(sentence: str) -> bool:
     return len(sentence.strip()) >= MIN_SENTENCE_CHARS and not is_heading(sentence)
 
 
-def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
-    settings = searcher.settings
-
-    def decline(reason: str = "") -> Answer:
-        return Answer(result.question, NO_ANSWER, True, result.passages, reason)
-
-    if is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine):
-        return decline()
-    quoted = result.passages[:ANSWER_FROM_PASSAGES]
-    if missing := missing_versions(searcher, result.question, quoted):
-        return decline(_version_reason(searcher, missing, quoted[0]))
-    query_tokens = lexical_tokens(result.question)
-    kinds = asked_kinds(result.question)
+def _score_sentences(
+    searcher: Searcher, question: str, passages: tuple[Passage, ...], kinds: list[AskedKind]
+) -> tuple[list[tuple[float, int, int, str]], set[str]]:
+    """Quotable sentences as (score, rank, order, text), and the asked kinds some sentence holds."""
+    query_tokens = lexical_tokens(question)
     # The value must sit near what it is asked about, not just near 「補助率」 itself.
-    topic_tokens = (lexical_tokens(topic_of(result.question)) if kinds else []) or query_tokens
+    topic_tokens = (lexical_tokens(topic_of(question)) if kinds else []) or query_tokens
     found: set[str] = set()
     scored: list[tuple[float, int, int, str]] = []
-    for passage in quoted:
+    for passage in passages:
         sentences = _sentences(passage)
         tokens = [set(lexical_tokens(s)) for s in sentences]
         for i, sentence in enumerate(sentences):
@@ -161,6 +153,22 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
                 relevance = searcher.coverage(query_tokens, tokens[i])
                 score = relevance + (VALUE_BONUS if holds else 0.0) - RANK_PRIOR * passage.rank
                 scored.append((score, passage.rank, i, sentence))
+    return scored, found
+
+
+def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
+    settings = searcher.settings
+
+    def decline(reason: str = "") -> Answer:
+        return Answer(result.question, NO_ANSWER, True, result.passages, reason)
+
+    if is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine):
+        return decline()
+    quoted = result.passages[:ANSWER_FROM_PASSAGES]
+    if missing := missing_versions(searcher, result.question, quoted):
+        return decline(_version_reason(searcher, missing, quoted[0]))
+    kinds = asked_kinds(result.question)
+    scored, found = _score_sentences(searcher, result.question, quoted, kinds)
     if not scored:
         return decline()
     if lacking := [k for k in kinds if k.name not in found]:
