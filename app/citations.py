@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from app.answer import NO_ANSWER, Answer
 from app.safe_text import escape_markdown_file as escape_markdown
 from index.search import Passage
+from ingest.normalize import for_matching
 
 
 def page_text(passage: Passage) -> str:
@@ -25,7 +26,10 @@ def page_text(passage: Passage) -> str:
 def version_text(passage: Passage, documents: Mapping[str, Mapping[str, object]]) -> str:
     """「第2版・2023-08-10」 from the chunk and the index's document list."""
     doc = documents.get(passage.chunk.file, {})
-    parts = [str(passage.chunk.version or ""), str(doc.get("date") or "")]
+    version = str(passage.chunk.version or "")
+    if version and for_matching(version) in for_matching(passage.chunk.title):
+        version = ""  # 「AI事業者ガイドライン案（第1.0版）」 already says it
+    parts = [version, str(doc.get("date") or "")]
     return "・".join(p for p in parts if p)
 
 

@@ -180,13 +180,28 @@ class _ModelLoader:
         return future.result() if future else _load(self._settings, member)
 
 
-def _mark_series(documents: list[dict[str, object]]) -> None:
+def mark_series(documents: list[dict[str, object]]) -> None:
     """Every document gets its series (manifest, else inferred from the title) and whether
     it is the newest version of that series."""
+    keys = {
+        str(d["file"]): versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
+        for d in documents
+    }
+    groups: dict[str, list[dict[str, object]]] = {}
+    for d in documents:
+        groups.setdefault(versions.series_of(d), []).append(d)
+    for series, members in groups.items():
+        seen = Counter(keys[str(d["file"])] for d in members)
+        for d in members:
+            # Two files with one title and no telling version apart (a report and its
+            # summary, both titled 「AI事業者ガイドライン案」) are two documents, not versions:
+            # otherwise one would hide the other as "older".
+            key = keys[str(d["file"])]
+            apart = len(members) == 1 or (key != (0, 0, 0.0) and seen[key] == 1)
+            d["series"] = series if apart else f"{series} ({Path(str(d['file'])).stem})"
     newest: dict[str, tuple[tuple, str]] = {}
     for d in documents:
-        d["series"] = versions.series_of(d)
-        key = versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
+        key = keys[str(d["file"])]
         if d["series"] not in newest or key > newest[str(d["series"])][0]:
             newest[str(d["series"])] = (key, str(d["file"]))
     latest = {file for _, file in newest.values()}
@@ -329,7 +344,7 @@ def _build(
         raise RuntimeError(
             "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
         )
-    _mark_series(documents)
+    mark_series(documents)
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]

@@ -1,3 +1,4 @@
+import dataclasses
 import re
 
 from app.answer import NO_ANSWER, Answer
@@ -56,4 +57,17 @@ def test_a_declined_answer_says_why_in_the_reply_and_the_export():
     assert f"{NO_ANSWER}\n{reason}\n\n【関連する可能性のある箇所】" in text
     assert "「2026年版」は、登録されている資料にありません。" in conversation_markdown(
         [answer], DOCS, "Q&A"
+    )
+
+
+def test_a_version_the_title_already_names_is_not_repeated():
+    p = _passage("本文")
+    p = dataclasses.replace(
+        p,
+        chunk=dataclasses.replace(
+            p.chunk, title="AI 事業者ガイドライン案 （第1.0版）", version="第1.0版"
+        ),
+    )
+    assert citation_label(p, DOCS).startswith(
+        "[1] AI 事業者ガイドライン案 （第1.0版）（2025-09-30） p.31"
     )

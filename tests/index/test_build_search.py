@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from index.build import build_index, is_up_to_date
+from index.build import build_index, is_up_to_date, mark_series
 from index.search import ModelMismatch, Searcher
 from index.store import current_build, read_chunks
 
@@ -105,3 +105,35 @@ def test_a_named_version_is_preferred_and_other_versions_fold_into_one_citation(
     named = searcher.search("2022年10月版の付録で CityGMLの概要は", top_k=3).passages[0]
     assert named.chunk.version == "2022-10"
     assert [o.version for o in named.also_in] == ["2025-09"]
+
+
+def test_files_sharing_a_title_without_versions_are_two_documents_not_two_versions():
+    # Titles as the shared corpus's PDFs carry them in their metadata.
+    docs = [
+        {
+            "file": "public/cao_ai_senryaku_siryo2.pdf",
+            "title": "AI事業者ガイドライン案",
+            "version": "",
+        },
+        {
+            "file": "public/cao_ai_senryaku_siryo4.pdf",
+            "title": "AI事業者ガイドライン案",
+            "version": "",
+        },
+        *(
+            {"file": f"smartcity/guidebook_beta_{v}.pdf", "title": "ガイドブック β版", "version": v}
+            for v in ("2022-10", "2025-03", "2025-09")
+        ),
+    ]
+    mark_series(docs)
+    by_file = {d["file"].split("/")[-1]: d for d in docs}
+    assert (
+        by_file["cao_ai_senryaku_siryo2.pdf"]["series"]
+        != by_file["cao_ai_senryaku_siryo4.pdf"]["series"]
+    )
+    assert (
+        by_file["cao_ai_senryaku_siryo2.pdf"]["latest"]
+        and by_file["cao_ai_senryaku_siryo4.pdf"]["latest"]
+    )
+    assert len({d["series"] for d in docs[2:]}) == 1
+    assert [d["latest"] for d in docs[2:]] == [False, False, True]
