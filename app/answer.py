@@ -40,6 +40,7 @@ class Answer:
     no_answer: bool
     passages: tuple[Passage, ...]
     reason: str = ""  # why a question was declined, for the user
+    respelled: tuple[tuple[str, str], ...] = ()  # (as typed, as searched), see index/respell.py
 
     def to_dict(self, question_id: object = None) -> dict[str, object]:
         """The JSON contract of `scqa ask`."""
@@ -49,6 +50,7 @@ class Answer:
             "answer": self.text,
             "no_answer": self.no_answer,
             "reason": self.reason,
+            "respelled": dict(self.respelled),
             "passages": [
                 {
                     "rank": p.rank,
@@ -160,15 +162,15 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     settings = searcher.settings
 
     def decline(reason: str = "") -> Answer:
-        return Answer(result.question, NO_ANSWER, True, result.passages, reason)
+        return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
 
     if is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine):
         return decline()
     quoted = result.passages[:ANSWER_FROM_PASSAGES]
-    if missing := missing_versions(searcher, result.question, quoted):
+    if missing := missing_versions(searcher, result.text, quoted):
         return decline(_version_reason(searcher, missing, quoted[0]))
-    kinds = asked_kinds(result.question)
-    scored, found = _score_sentences(searcher, result.question, quoted, kinds)
+    kinds = asked_kinds(result.text)
+    scored, found = _score_sentences(searcher, result.text, quoted, kinds)
     if not scored:
         return decline()
     if lacking := [k for k in kinds if k.name not in found]:
@@ -176,7 +178,7 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     best = sorted(scored, key=lambda s: -s[0])[: settings.answer_sentences]
     best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
     text = "\n".join(f"{_shorten(sentence)} [{rank}]" for _, rank, _, sentence in best)
-    return Answer(result.question, text, False, result.passages)
+    return Answer(result.question, text, False, result.passages, respelled=result.respelled)
 
 
 def _value_reason(lacking: list[AskedKind]) -> str:

@@ -22,6 +22,25 @@ from index.tokenize import has_person_name
 
 _NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千]+)"
 _PHONE = r"\d{2,5}\s*-\s*\d{1,4}\s*-\s*\d{3,4}"
+_ABOUT = r"\s*(以上|程度|超|余り|前後|近く)?\s*の?\s*"
+# 何<counter> in a question -> the counters that answer it (GENIAC counts companies in 者).
+_COUNTERS = {
+    "棟": "棟",
+    "社": "社|者",
+    "校": "校",
+    "人": "人|名|者",
+    "名": "人|名|者",
+    "か国": "か国|ヶ国|カ国|国",
+    "団体": "団体",
+    "自治体": "自治体|団体|市町村|都市",
+    "件": "件",
+    "個": "個|つ",
+}
+_ANY_COUNTER = {c for family in _COUNTERS.values() for c in family.split("|")} | {
+    "種類",
+    "通り",
+    "項目",
+}
 
 
 @dataclass(frozen=True)
@@ -49,15 +68,19 @@ KINDS = (
     AskedKind(
         "count",
         "件数・数量",
-        re.compile(
-            r"何件|何社|何校|何棟|いくつ(?!か)|何人|何か国|何名|何団体|何自治体|数は|件数|何個|"
-            r"何種類|何通り|何項目"
-        ),
+        re.compile(r"いくつ(?!か)|数は|件数|何種類|何通り|何項目"),
         # 「120以上の国・地域」「約3,000者」「34の営業の分類」 count too.
-        _pattern(
-            _NUMBER + r"\s*(以上|程度|超|余り|前後|近く)?\s*"
-            r"(件|社|校|棟|人|者|か国|ヶ国|カ国|国|名|団体|自治体|個|種類|通り|項目|万|億|つ|の)"
-        ),
+        _pattern(_NUMBER + _ABOUT + r"(" + "|".join(sorted(_ANY_COUNTER)) + r"|万|億|つ|の)"),
+    ),
+    # 「何棟」 is answered by a number of buildings, not by 「三つのユースケース」.
+    *(
+        AskedKind(
+            f"count-{counter}",
+            "件数・数量",
+            re.compile(f"何{counter}"),
+            _pattern(_NUMBER + _ABOUT + f"({family})"),
+        )
+        for counter, family in _COUNTERS.items()
     ),
     AskedKind(
         "date",
@@ -81,14 +104,15 @@ KINDS = (
     AskedKind(
         "phone",
         "電話番号",
-        re.compile(r"電話番号(を教え|を知り|は[?？]|は何)"),
+        re.compile(r"電話番号(を教え|を知り|は[?？]|は何|[はが](載|書|記載|掲載))"),
         _pattern(_PHONE),
     ),
     AskedKind(
         "contact",
         "連絡先（電話番号・メールアドレス・URL）",
         re.compile(
-            r"(連絡先|問い合わせ先|問合せ先|メールアドレス)(を教え|を知り|は[?？]|はどこ|は何)"
+            r"(連絡先|問い合わせ先|問合せ先|メールアドレス)"
+            r"(を教え|を知り|は[?？]|はどこ|は何|[はが](載|書|記載|掲載))"
         ),
         _pattern(_PHONE + r"|[\w.]+@[\w.]+|https?://"),
     ),

@@ -148,6 +148,13 @@ def show_answer(searcher: Searcher, turn: Turn) -> None:
     answer = turn.answer
     if turn.searched != turn.question:
         st.caption("前の質問を踏まえて検索しました: " + escape(turn.searched))
+    if answer.respelled:
+        st.caption(
+            "　".join(
+                f"「{escape(typed)}」を「{escape(found)}」と読み替えて検索しました。"
+                for typed, found in answer.respelled
+            )
+        )
     if answer.no_answer:
         st.warning(
             " ".join(filter(None, [NO_ANSWER, escape(answer.reason)]))

@@ -16,11 +16,11 @@ import math
 import statistics
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.answer import compose_answer
-from index.search import Searcher, SearchResult
+from index.search import Searcher
 
 KS = (1, 5, 10)
 
@@ -84,7 +84,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
         result = searcher.search(q.question, top_k=max(KS))
         latencies.append(time.perf_counter() - start)
         # Decline as the chat would: on the passages it shows (settings.top_k).
-        shown = SearchResult(result.question, result.passages[: searcher.settings.top_k])
+        shown = replace(result, passages=result.passages[: searcher.settings.top_k])
         answer = compose_answer(searcher, shown)
         if not q.gold:
             unanswerable += 1

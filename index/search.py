@@ -15,6 +15,7 @@ from index import versions
 from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
+from index.respell import Respeller
 from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
 from index.tokenize import lexical_tokens
@@ -52,6 +53,14 @@ class Passage:
 class SearchResult:
     question: str
     passages: tuple[Passage, ...]
+    # Mis-converted words searched as the corpus spells them: (as typed, as searched).
+    respelled: tuple[tuple[str, str], ...] = ()
+    searched: str = ""  # the question as searched, when respelled
+
+    @property
+    def text(self) -> str:
+        """The question's words as matched against passages."""
+        return self.searched or self.question
 
     @property
     def best_coverage(self) -> float:
@@ -106,6 +115,7 @@ class Searcher:
         self._vectors = faiss.read_index(str(build_dir / "vectors.faiss"))
         df = read_json(build_dir / "df.json")
         self._n_docs, self._df = df["n"], df["df"]
+        self._respeller = Respeller(self._df)
         self._embedder = _embedder(settings.model, settings.query_prefix, settings.document_prefix)
         if self._embedder.name != meta["model"]:
             raise ModelMismatch(
@@ -157,11 +167,12 @@ class Searcher:
         """Top passages for a question; ``allowed`` limits results to those files."""
         s = self.settings
         top_k = top_k or s.top_k
-        asked = versions.marks(question)
+        respelled = self._respeller.respell(question)
+        asked = versions.marks(respelled.text)
         if not self._named_files(asked):
             asked = []  # a year that names no version of any document is part of the question
         # Version mentions pick the version (below); they are not what the question is about.
-        topic = versions.without_marks(question) if asked else question
+        topic = versions.without_marks(respelled.text) if asked else respelled.text
         lexical = self._lexical.scores(topic)
         query = self._embedder.encode_queries([topic])[0]
         dense = cosine_scores(self._vectors, query)
@@ -211,7 +222,12 @@ class Searcher:
                     ),
                 )
             )
-        return SearchResult(question, tuple(passages))
+        return SearchResult(
+            question,
+            tuple(passages),
+            tuple(respelled.changes.items()),
+            respelled.text if respelled.changes else "",
+        )
 
     def versions_of(self, file: str) -> list[str]:
         """Files of the same document series, newest first (just ``file`` when it has one version)."""

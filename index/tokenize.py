@@ -23,6 +23,12 @@ def _tagger() -> fugashi.Tagger:
     return fugashi.Tagger()  # unidic-lite is found automatically
 
 
+def _base(word: fugashi.UnidicNode) -> str:
+    """Dictionary form as written (行っ -> 行う); the surface for unknown words."""
+    base = getattr(word.feature, "orthBase", None)
+    return base if base and base != "*" else word.surface
+
+
 BM25_MODES = ("base", "surface", "all", "base+bigram")
 _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u9fff々〆ヶ]{2,}")
 
@@ -56,8 +62,7 @@ def lexical_tokens(text: str) -> list[str]:
         feature = word.feature
         if getattr(feature, "pos1", None) in _FUNCTION_POS:
             continue
-        base = getattr(feature, "orthBase", None)
-        token = base if base and base != "*" else word.surface
+        token = _base(word)
         if token.strip():
             tokens.append(token)
     return tokens
@@ -70,3 +75,24 @@ def has_person_name(text: str) -> bool:
         and getattr(w.feature, "pos3", None) == "人名"
         for w in _tagger()(for_matching(text))
     )
+
+
+def reading_and_base(text: str) -> tuple[str, str]:
+    """Katakana reading and dictionary form of a short text (one corpus token)."""
+    words = list(_tagger()(text))
+    reading = "".join(getattr(w.feature, "kanaBase", None) or "" for w in words)
+    return reading, "".join(_base(w) for w in words)
+
+
+def words_with_readings(text: str) -> list[tuple[str, str, str, str, bool]]:
+    """(preceding space, surface, reading, dictionary form, is a noun) for each word."""
+    return [
+        (
+            w.white_space,
+            w.surface,
+            getattr(w.feature, "kana", None) or "",
+            _base(w),
+            getattr(w.feature, "pos1", None) == "名詞",
+        )
+        for w in _tagger()(text)
+    ]

@@ -30,7 +30,7 @@ def test_a_question_the_documents_do_not_answer_is_declined(searcher):
 
 def test_json_contract(searcher):
     data = answer_question(searcher, "コアデータモデルのドキュメント構成", top_k=3).to_dict("q1")
-    assert set(data) == {"id", "question", "answer", "no_answer", "reason", "passages"}
+    assert set(data) == {"id", "question", "answer", "no_answer", "reason", "respelled", "passages"}
     assert data["id"] == "q1" and len(data["passages"]) == 3
     first = data["passages"][0]
     assert {"rank", "file", "page", "pages", "title", "version", "text", "score"} <= set(first)

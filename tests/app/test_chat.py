@@ -99,6 +99,12 @@ def test_nothing_relevant_gives_a_clear_message(chat):
     assert any("見つかりませんでした" in w.value for w in chat.warning)
 
 
+def test_a_mis_converted_word_is_read_as_the_corpus_spells_it_and_said_so(chat):
+    ask(chat, "緯度軽度は小数点以下何桁で持つ？")
+    assert any("「軽度」を「経度」と読み替えて検索しました" in c.value for c in chat.caption)
+    assert citations(chat)
+
+
 def test_a_declined_question_says_why(chat):
     ask(chat, "地域サービス・データモデル・ガイドブック付録の2026年版で追加されたデータモデルは？")
     (warning,) = [w.value for w in chat.warning if "見つかりませんでした" in w.value]
