@@ -18,7 +18,7 @@ from index.lexical import LexicalIndex
 from index.respell import Respeller
 from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
-from index.tokenize import lexical_tokens
+from index.tokenize import keep_word_breaks, lexical_tokens
 from ingest.records import Chunk
 
 # Candidates examined for folding: enough that top_k distinct passages survive it.
@@ -55,7 +55,7 @@ class SearchResult:
     passages: tuple[Passage, ...]
     # Mis-converted words searched as the corpus spells them: (as typed, as searched).
     respelled: tuple[tuple[str, str], ...] = ()
-    searched: str = ""  # the question as searched, when respelled
+    searched: str = ""  # the question as searched, when respelled or split at spaces
 
     @property
     def text(self) -> str:
@@ -167,7 +167,7 @@ class Searcher:
         """Top passages for a question; ``allowed`` limits results to those files."""
         s = self.settings
         top_k = top_k or s.top_k
-        respelled = self._respeller.respell(question)
+        respelled = self._respeller.respell(keep_word_breaks(question))
         asked = versions.marks(respelled.text)
         if not self._named_files(asked):
             asked = []  # a year that names no version of any document is part of the question
@@ -226,7 +226,7 @@ class Searcher:
             question,
             tuple(passages),
             tuple(respelled.changes.items()),
-            respelled.text if respelled.changes else "",
+            respelled.text if respelled.text != question else "",
         )
 
     def versions_of(self, file: str) -> list[str]:

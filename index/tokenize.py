@@ -55,6 +55,16 @@ def bm25_tokens(text: str, mode: str = "base") -> list[str]:
     raise ValueError(f"unknown BM25 mode {mode!r}; one of {BM25_MODES}")
 
 
+_TYPED_SPACE = re.compile(r"[ \t\u3000]+")
+
+
+def keep_word_breaks(query: str) -> str:
+    """Spaces typed between keywords separate words. Matching drops spaces inside Japanese
+    (in PDF text they are layout noise), which made 「キャメルケース スネークケース」 one
+    unknown word; a line break survives matching and still separates them."""
+    return _TYPED_SPACE.sub("\n", query.strip())
+
+
 def lexical_tokens(text: str) -> list[str]:
     """Content-word tokens of ``text`` (NFKC, lower-cased) for BM25."""
     tokens = []

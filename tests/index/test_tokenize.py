@@ -1,6 +1,6 @@
 import pytest
 
-from index.tokenize import bm25_tokens, lexical_tokens
+from index.tokenize import bm25_tokens, keep_word_breaks, lexical_tokens
 
 
 def test_particles_and_punctuation_are_dropped():
@@ -28,3 +28,11 @@ def test_bm25_modes():
     assert {"連携", "携基", "基盤"} <= set(with_bigrams)
     with pytest.raises(ValueError):
         bm25_tokens(text, "nonsense")
+
+
+def test_spaces_typed_between_keywords_stay_word_breaks():
+    query = "英語のデータ項目名 命名規則 キャメルケース　スネークケース どっち推奨？"
+    assert "キャメルケーススネークケース" in lexical_tokens(query)  # what matching alone does
+    tokens = lexical_tokens(keep_word_breaks(query))
+    assert {"キャメル", "スネーク", "ケース", "推奨"} <= set(tokens)
+    assert keep_word_breaks(" 都市OS とは ") == "都市OS\nとは"
