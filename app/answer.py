@@ -190,6 +190,11 @@ def _value_reason(lacking: list[AskedKind]) -> str:
 
 
 def answer_question(
-    searcher: Searcher, question: str, top_k: int | None = None, allowed: set[str] | None = None
+    searcher: Searcher,
+    question: str,
+    top_k: int | None = None,
+    allowed: set[str] | None = None,
+    respell: bool = True,
 ) -> Answer:
-    return compose_answer(searcher, searcher.search(question, top_k=top_k, allowed=allowed))
+    result = searcher.search(question, top_k=top_k, allowed=allowed, respell=respell)
+    return compose_answer(searcher, result)

@@ -45,6 +45,7 @@ class Turn:
     build: str  # index build that answered
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     rating: int = 0  # +1 / -1 once feedback is sent
+    as_typed: bool = False  # searched without respelling (the user asked for it)
 
 
 # --- index, reloaded when a new build is published ---------------------------------------
@@ -155,6 +156,15 @@ def show_answer(searcher: Searcher, turn: Turn) -> None:
                 for typed, found in answer.respelled
             )
         )
+        # The reading can be wrong when the typed word is right but not in the documents.
+        st.button(
+            "入力どおりの表記で検索し直す",
+            key=f"as-typed-{turn.id}",
+            on_click=st.session_state.update,
+            kwargs={"as_typed": turn.question},
+        )
+    elif turn.as_typed:
+        st.caption("入力どおりの表記で検索しました。")
     if answer.no_answer:
         st.warning(
             " ".join(filter(None, [NO_ANSWER, escape(answer.reason)]))
@@ -324,17 +334,27 @@ def chat_tab(searcher: Searcher, allowed: set[str], top_k: int) -> None:
     question = st.chat_input(
         "質問を入力してください（例: データ連携基盤とは何ですか）", max_chars=MAX_QUESTION_CHARS
     )
+    as_typed = st.session_state.pop("as_typed", None)
+    if question is None and as_typed:
+        question = as_typed
     if question is None:
         return
     with conversation:
-        turn = answer_turn(searcher, question.strip(), turns, allowed, top_k)
+        turn = answer_turn(
+            searcher, question.strip(), turns, allowed, top_k, as_typed=question == as_typed
+        )
     if turn:
         turns.append(turn)
         del turns[:-MAX_TURNS]
 
 
 def answer_turn(
-    searcher: Searcher, question: str, turns: list[Turn], allowed: set[str], top_k: int
+    searcher: Searcher,
+    question: str,
+    turns: list[Turn],
+    allowed: set[str],
+    top_k: int,
+    as_typed: bool = False,
 ) -> Turn | None:
     with st.chat_message("user"):
         st.markdown(escape(question))
@@ -351,13 +371,15 @@ def answer_turn(
         searched = contextualize(question, turns[-1].searched if turns else None)
         with st.spinner("資料を検索しています…"):
             try:
-                answer = answer_question(searcher, searched, top_k=top_k, allowed=allowed)
+                answer = answer_question(
+                    searcher, searched, top_k=top_k, allowed=allowed, respell=not as_typed
+                )
             except Exception:
                 log.exception("search failed for %r", searched)
                 st.error("検索中に問題が発生しました。時間をおいて再度お試しください。")
                 return None
         answer = replace(answer, question=question)
-        turn = Turn(question, searched, answer, searcher.build_dir.name)
+        turn = Turn(question, searched, answer, searcher.build_dir.name, as_typed=as_typed)
         show_answer(searcher, turn)
     return turn
 

@@ -15,7 +15,7 @@ from index import versions
 from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
-from index.respell import Respeller
+from index.respell import Respelled, Respeller
 from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
 from index.tokenize import keep_word_breaks, lexical_tokens
@@ -162,12 +162,18 @@ class Searcher:
         return found / sum(weights.values())
 
     def search(
-        self, question: str, top_k: int | None = None, allowed: set[str] | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        allowed: set[str] | None = None,
+        respell: bool = True,
     ) -> SearchResult:
-        """Top passages for a question; ``allowed`` limits results to those files."""
+        """Top passages for a question; ``allowed`` limits results to those files;
+        ``respell=False`` searches mis-converted-looking words as typed."""
         s = self.settings
         top_k = top_k or s.top_k
-        respelled = self._respeller.respell(keep_word_breaks(question))
+        typed = keep_word_breaks(question)
+        respelled = self._respeller.respell(typed) if respell else Respelled(typed)
         asked = versions.marks(respelled.text)
         if not self._named_files(asked):
             asked = []  # a year that names no version of any document is part of the question

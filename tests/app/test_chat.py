@@ -103,6 +103,14 @@ def test_a_mis_converted_word_is_read_as_the_corpus_spells_it_and_said_so(chat):
     ask(chat, "緯度軽度は小数点以下何桁で持つ？")
     assert any("「軽度」を「経度」と読み替えて検索しました" in c.value for c in chat.caption)
     assert citations(chat)
+    # The reading can be wrong: one click searches the words as typed, in a new turn.
+    (again,) = [b for b in chat.button if b.label == "入力どおりの表記で検索し直す"]
+    again.click().run()
+    assert not chat.exception
+    turns = chat.session_state["turns"]
+    assert [t.question for t in turns] == ["緯度軽度は小数点以下何桁で持つ？"] * 2
+    assert turns[0].answer.respelled and not turns[1].answer.respelled and turns[1].as_typed
+    assert any(c.value == "入力どおりの表記で検索しました。" for c in chat.caption)
 
 
 def test_a_declined_question_says_why(chat):
