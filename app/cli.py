@@ -176,10 +176,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_searcher(settings):
+def _load_searcher(settings, load_model: bool = True):
     from index.search import Searcher
 
-    return Searcher.open(settings)
+    return Searcher.open(settings, load_model)
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -304,7 +304,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from index.version_diff import diff_versions, render_text
 
     settings = _settings(args)
-    searcher = _load_searcher(settings)
+    searcher = _load_searcher(settings, load_model=False)
     members = searcher.series_files(args.series)
     if len(members) < 2:
         known = ", ".join(sorted(searcher.series_names())) or "なし"

@@ -72,7 +72,9 @@ class SearchResult:
 
 
 @lru_cache(maxsize=2)
-def _embedder(model: str, query_prefix: str | None, document_prefix: str | None) -> Embedder:
+def _load_shared_embedder(
+    model: str, query_prefix: str | None, document_prefix: str | None
+) -> Embedder:
     return load_embedder(model, query_prefix, document_prefix)
 
 
@@ -99,7 +101,7 @@ def _lead_with(group: list[int], allowed: set[str], chunks: list[Chunk]) -> list
 class Searcher:
     """A loaded index; load once per process, then call :meth:`search` per question."""
 
-    def __init__(self, build_dir: Path, settings: Settings):
+    def __init__(self, build_dir: Path, settings: Settings, load_model: bool = True):
         meta = read_json(build_dir / "meta.json")
         if not _same_model(settings.model, meta["model"]):
             raise ModelMismatch(
@@ -116,12 +118,9 @@ class Searcher:
         df = read_json(build_dir / "df.json")
         self._n_docs, self._df = df["n"], df["df"]
         self._respeller = Respeller(self._df)
-        self._embedder = _embedder(settings.model, settings.query_prefix, settings.document_prefix)
-        if self._embedder.name != meta["model"]:
-            raise ModelMismatch(
-                f"インデックスのモデル '{meta['model']}' と読み込んだモデル '{self._embedder.name}' が一致しません。"
-                "`scqa build` で作り直してください。"
-            )
+        self._loaded_model: Embedder | None = None
+        if load_model:  # else on the first search: `scqa diff` never needs the model
+            self._embedder()
         stored = build_dir / "coverage_tokens.json"
         if stored.exists():
             self._chunk_tokens = [set(t) for t in json.loads(stored.read_text(encoding="utf-8"))]
@@ -146,8 +145,20 @@ class Searcher:
         self._versioned = {f for f, series in self._series.items() if members[series] > 1}
 
     @classmethod
-    def open(cls, settings: Settings) -> Searcher:
-        return cls(current_build(settings.index_dir), settings)
+    def open(cls, settings: Settings, load_model: bool = True) -> Searcher:
+        return cls(current_build(settings.index_dir), settings, load_model)
+
+    def _embedder(self) -> Embedder:
+        if self._loaded_model is None:
+            s = self.settings
+            embedder = _load_shared_embedder(s.model, s.query_prefix, s.document_prefix)
+            if embedder.name != self.meta["model"]:
+                raise ModelMismatch(
+                    f"インデックスのモデル '{self.meta['model']}' と読み込んだモデル '{embedder.name}' が一致しません。"
+                    "`scqa build` で作り直してください。"
+                )
+            self._loaded_model = embedder
+        return self._loaded_model
 
     def idf(self, token: str) -> float:
         df = self._df.get(token, 0)
@@ -180,7 +191,7 @@ class Searcher:
         # Version mentions pick the version (below); they are not what the question is about.
         topic = versions.without_marks(respelled.text) if asked else respelled.text
         lexical = self._lexical.scores(topic)
-        query = self._embedder.encode_queries([topic])[0]
+        query = self._embedder().encode_queries([topic])[0]
         dense = cosine_scores(self._vectors, query)
         if allowed is not None:
             # Other versions of a chosen document stay in play only to be named as
