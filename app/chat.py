@@ -25,6 +25,7 @@ from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.safe_text import escape
 from index.search import ModelMismatch, Passage, Searcher
+from index.served_pdfs import pdf_url, served_pdf
 from index.settings import load_settings
 from index.store import IndexMissing, current_build, read_jsonl
 from ingest.pipeline import sha256_of
@@ -118,6 +119,13 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
                 "PDFが索引の作成後に変更されています。ページ画像は現在のファイルのものです。"
             )
         page = chunk.pages[0]
+        sha = str(doc.get("sha256", ""))
+        if sha and served_pdf(load_settings().index_dir, sha).is_file():
+            st.link_button(
+                f"PDFを開く（p.{page}）",
+                pdf_url(sha, page),
+                help="ブラウザの新しいタブで、このページを開きます。",
+            )
         if st.toggle(f"ページ画像を表示（p.{page}、該当箇所を黄色で表示）", key=f"img-{key}"):
             try:
                 st.image(_page_png(str(path), page, chunk.text), width="stretch")

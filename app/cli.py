@@ -350,8 +350,19 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from index.served_pdfs import publish_pdfs, write_launcher
+    from index.store import IndexMissing, current_build, read_json
+
     settings = _settings(args)
-    chat = Path(__file__).with_name("chat.py")
+    # Streamlit serves the PDFs (opened at a cited page) from ./static beside the script
+    # it runs, so it runs a launcher kept in the index folder.
+    chat = write_launcher(settings.index_dir)
+    try:
+        build = current_build(settings.index_dir)
+        corpus = Path(read_json(build / "meta.json").get("corpus") or settings.corpus_dir)
+        publish_pdfs(settings.index_dir, corpus, read_json(build / "documents.json"))
+    except (IndexMissing, OSError, ValueError) as exc:  # no index yet: the chat says so
+        log.info("no PDFs to serve yet: %s", exc)
     # The chat reads its settings from the environment: pass on what the flags changed.
     env = {**os.environ, "SCQA_INDEX_DIR": str(settings.index_dir), "SCQA_MODEL": settings.model}
     command = [
@@ -370,6 +381,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "false",
         "--client.toolbarMode",
         "minimal",
+        "--server.enableStaticServing",
+        "true",
     ]
     print(f"チャットを http://127.0.0.1:{args.port} で起動します（終了は Ctrl+C）", file=sys.stderr)
     sys.stderr.flush()

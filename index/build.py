@@ -35,6 +35,7 @@ from index.dense import (
 from index.file_cache import FileCache, IngestedFile, cache_key
 from index.lexical import LexicalIndex
 from index.lock import build_lock
+from index.served_pdfs import publish_pdfs
 from index.settings import Settings
 from index.store import (
     FORMAT_VERSION,
@@ -421,6 +422,10 @@ def _build(
     report.seconds["check"] = time.perf_counter() - t5
     report.seconds["total"] = time.perf_counter() - t0
     write_json(tmp / "report.json", asdict(report))
+    try:  # before the switch, so that the new build's citations can open their PDFs
+        publish_pdfs(settings.index_dir, corpus_dir, documents)
+    except OSError as exc:
+        log.warning("チャットから PDF を開くためのファイルを置けませんでした: %s", exc)
     final = publish(settings.index_dir, tmp)
     report.index = str(final)
     return report

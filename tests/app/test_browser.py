@@ -8,6 +8,7 @@ test's temporary folder.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -100,6 +101,17 @@ def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
         expect(image).to_be_visible(timeout=60_000)
         assert image.evaluate("img => img.naturalWidth") >= 800
         expect(citation.get_by_text("をPDFで保存", exact=False)).to_be_visible()
+        # The cited page opens in the browser's own PDF viewer, in a new tab.
+        link = citation.get_by_role("link", name="PDFを開く", exact=False)
+        href = link.get_attribute("href")
+        assert re.fullmatch(r"app/static/pdf/[0-9a-f]{64}\.pdf#page=\d+", href), href
+        with page.context.expect_page() as opened:
+            link.click()
+        assert opened.value.url == f"{server}/{href}"
+        opened.value.close()
+        served = urllib.request.urlopen(f"{server}/{href.split('#')[0]}", timeout=10)
+        assert served.headers["Content-Type"] == "application/pdf"
+        assert served.read(5) == b"%PDF-"
         citation.scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "chat_1280x800.png"), full_page=True)
         # Feedback from the browser.

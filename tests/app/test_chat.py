@@ -63,6 +63,12 @@ def test_a_citation_names_section_file_page_and_offers_the_page(chat):
     assert "節:" in captions and "ファイル:" in captions and "PDFのページ" in captions
     buttons = [b.label for b in elements(chat, "DownloadButton")]
     assert any("をPDFで保存" in b for b in buttons) and "資料のPDF全体を保存" in buttons
+    # A link opens the served PDF at the passage's first page.
+    page = chat.session_state["turns"][0].answer.passages[0].chunk.pages[0]
+    urls = [e.proto.url for e in elements(chat, "LinkButton") if "PDFを開く" in e.proto.label]
+    assert len(urls) == len(citations(chat))
+    assert all(re.fullmatch(r"app/static/pdf/[0-9a-f]{64}\.pdf#page=\d+", u) for u in urls)
+    assert any(u.endswith(f"#page={page}") for u in urls)
     # The page image is rendered only on demand, with the passage highlighted.
     assert not elements(chat, "Image")
     first.toggle[0].set_value(True).run()

@@ -1,0 +1,100 @@
+"""The indexed PDFs, where the chat's server can hand them to a browser at a page.
+
+Streamlit serves static files only from a ``static`` folder beside the app
+script, and refuses links that resolve outside it. So the index keeps
+``ui/chat_app.py`` (a two-line launcher) and ``ui/static/pdf/<sha256>.pdf``:
+hard links to the corpus PDFs (a copy only when the index lives on another
+file system). Naming by content keeps two versions of a document apart and
+lets an open chat keep linking to the files of the build it answered from.
+A citation links to ``app/static/pdf/<sha256>.pdf#page=N``, which the browser's
+PDF viewer opens at that page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from index.store import read_json
+
+log = logging.getLogger(__name__)
+
+UI_DIR = "ui"
+LAUNCHER = """\
+# Written by `scqa serve`: Streamlit serves ./static beside the script it runs.
+from app.chat import main
+
+main()
+"""
+
+
+def pdf_dir(index_dir: Path) -> Path:
+    return index_dir / UI_DIR / "static" / "pdf"
+
+
+def served_pdf(index_dir: Path, sha256: str) -> Path:
+    return pdf_dir(index_dir) / f"{sha256}.pdf"
+
+
+def pdf_url(sha256: str, page: int) -> str:
+    """Relative to the chat page, so it works behind any base path."""
+    return f"app/static/pdf/{sha256}.pdf#page={page}"
+
+
+def write_launcher(index_dir: Path) -> Path:
+    script = index_dir / UI_DIR / "chat_app.py"
+    script.parent.mkdir(parents=True, exist_ok=True)
+    if not script.exists() or script.read_text(encoding="utf-8") != LAUNCHER:
+        script.write_text(LAUNCHER, encoding="utf-8")
+    return script
+
+
+def _place(source: Path, target: Path) -> None:
+    tmp = target.with_name(f".{target.name}.part")
+    # A corpus of symlinks would otherwise give a hard link to the symlink itself,
+    # which Streamlit refuses to serve because it resolves outside ./static.
+    source = source.resolve(strict=True)
+    try:
+        os.link(source, tmp)
+    except OSError:  # another file system, or links not allowed
+        shutil.copyfile(source, tmp)
+    os.replace(tmp, target)
+
+
+def publish_pdfs(
+    index_dir: Path, corpus_dir: Path, documents: Iterable[Mapping[str, object]]
+) -> int:
+    """Make every indexed PDF servable; drop those no build on disk still cites.
+    Returns how many files were placed. A failure costs only the "open at page" links."""
+    folder = pdf_dir(index_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = 0
+    for doc in documents:
+        sha, file = str(doc.get("sha256") or ""), str(doc["file"])
+        target = served_pdf(index_dir, sha)
+        if not sha or (target.exists() and not target.is_symlink()):
+            continue
+        try:
+            _place(corpus_dir / file, target)
+            placed += 1
+        except OSError as exc:
+            log.warning("PDF をチャットから開けるようにできませんでした: %s (%s)", file, exc)
+    cited = {str(d.get("sha256")) for d in _documents_of_builds(index_dir)}
+    cited |= {str(d.get("sha256")) for d in documents}
+    for stale in folder.glob("*.pdf"):
+        if stale.stem not in cited:
+            stale.unlink(missing_ok=True)
+    return placed
+
+
+def _documents_of_builds(index_dir: Path) -> list[dict]:
+    docs: list[dict] = []
+    for listing in (index_dir / "builds").glob("*/documents.json"):
+        try:
+            docs += read_json(listing)
+        except (OSError, ValueError):
+            continue
+    return docs
