@@ -25,7 +25,7 @@ RANK_PRIOR = 0.05
 # A sentence holds the asked value only if it (with its neighbours) also shares this much
 # of the question's topic words, IDF-weighted; otherwise a date in any footer would answer
 # 「いつ」. On the development set 0.3 declined one more near miss and wrongly declined
-# one more answerable question (docs/retrieval.md, "No answer").
+# one more answerable question (docs/retrieval.md, "No answer"; before the respelling).
 EVIDENCE_COVERAGE = 0.2
 # A sentence that holds the asked value is lifted above ones that only share words.
 VALUE_BONUS = 0.3
@@ -182,11 +182,8 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
 
 
 def _value_reason(lacking: list[AskedKind]) -> str:
-    return (
-        "ご質問の"
-        + "・".join(k.label for k in lacking)
-        + "にあたる記載が、関連する箇所に見つかりませんでした。"
-    )
+    labels = dict.fromkeys(k.label for k in lacking)  # 「数は」 and 「何人」 are both counts
+    return "ご質問の" + "・".join(labels) + "にあたる記載が、関連する箇所に見つかりませんでした。"
 
 
 def answer_question(

@@ -6,9 +6,10 @@ them. What they lack is the asked value itself: no rate, no name, no date near
 the question's words. A question that asks for such a value is answered only if
 a relevant sentence holds one of the right shape.
 
-The kinds and their patterns were chosen on the development set
-(docs/retrieval.md, "No answer"): interrogative phrasings only, because
-「連絡先のデータ項目」 or 「氏名の書き方」 name a topic, not an asked value.
+The kinds and their patterns were chosen on the development set and on each
+held-out set after its one clean run (docs/retrieval.md, "No answer"):
+interrogative phrasings only, because 「連絡先のデータ項目」 or 「氏名の書き方」
+name a topic, not an asked value.
 """
 
 from __future__ import annotations

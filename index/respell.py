@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from index.tokenize import reading_and_base, words_with_readings
+from index.tokenize import reading_of, words_with_readings
 from ingest.normalize import for_matching
 
 # Readings shorter than this (in kana) are shared by too many words to guess from.
@@ -31,7 +31,7 @@ class Respeller:
         self._known = document_frequency
         best: dict[str, tuple[int, str]] = {}
         for token, count in document_frequency.items():
-            reading, _ = reading_and_base(token)
+            reading = reading_of(token)
             if len(reading) >= MIN_READING and count > best.get(reading, (0, ""))[0]:
                 best[reading] = (count, token)
         # Several corpus words per reading (仮想, 火葬): the most used one is the likely meaning.

@@ -87,11 +87,9 @@ def has_person_name(text: str) -> bool:
     )
 
 
-def reading_and_base(text: str) -> tuple[str, str]:
-    """Katakana reading and dictionary form of a short text (one corpus token)."""
-    words = list(_tagger()(text))
-    reading = "".join(getattr(w.feature, "kanaBase", None) or "" for w in words)
-    return reading, "".join(_base(w) for w in words)
+def reading_of(token: str) -> str:
+    """Katakana reading of a dictionary form (one corpus token): 選択 -> センタク."""
+    return "".join(getattr(w.feature, "kanaBase", None) or "" for w in _tagger()(token))
 
 
 def words_with_readings(text: str) -> list[tuple[str, str, str, str, bool]]:
