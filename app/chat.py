@@ -452,20 +452,35 @@ def documents_tab(searcher: Searcher) -> None:
     )
     st.subheader("索引した資料")
     latest = searcher.latest_files()
+    # Only documents published in several versions need their series named.
+    series_of = {f: name for name, files in searcher.series_names().items() for f in files}
     rows = [
-        {
+        {  # what staff look for first comes first; the file path may scroll off
             "資料名": str(d.get("title", "")),
-            "系列": str(d.get("series") or ""),
             "版": str(d.get("version") or ""),
             "公表日": str(d.get("date") or ""),
             "最新版": "✓" if d["file"] in latest else "",
             "ページ数": d.get("pages", 0),
+            "系列（複数の版）": series_of.get(str(d["file"]), ""),
             "チャンク数": d.get("chunks", 0),
             "ファイル": str(d["file"]),
         }
         for d in sorted(searcher.documents, key=lambda d: str(d["file"]))
     ]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    # Columns no document fills (公表日 without a manifest) only push the others off screen.
+    empty = [k for k in rows[0] if not any(r[k] for r in rows)] if rows else []
+    rows = [{k: v for k, v in r.items() if k not in empty} for r in rows]
+    narrow = st.column_config.Column(width="small")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "資料名": st.column_config.Column(width="large"),
+            "ファイル": narrow,
+            **dict.fromkeys(("版", "公表日", "最新版", "ページ数", "チャンク数"), narrow),
+        },
+    )
     version_changes(searcher)
     st.subheader("注意が必要なページ")
     quality = searcher.build_dir / "quality.jsonl"
@@ -519,4 +534,7 @@ def main() -> None:
         conversation_tools(searcher)
 
 
-main()
+# Streamlit runs this file as __main__ (`streamlit run`, AppTest); the index's launcher
+# imports it and calls main() itself, so importing must not render the page a second time.
+if __name__ == "__main__":
+    main()

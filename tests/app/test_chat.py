@@ -221,3 +221,18 @@ def test_documents_tab_shows_what_changed_between_versions(chat):
     )
     assert len(changes) > 0 and set(changes["変更"]) <= {"追加", "削除", "変更"}
     assert any("節、変更なし" in c.value for c in chat.caption)
+
+
+def test_importing_the_chat_draws_nothing(monkeypatch):
+    # `scqa serve` runs a launcher that imports the chat and calls main(); a page drawn at
+    # import too showed the sidebar twice on a server's first run.
+    import importlib
+    import sys
+
+    import streamlit as st
+
+    drawn = []
+    monkeypatch.setattr(st, "set_page_config", lambda *a, **k: drawn.append(a))
+    monkeypatch.delitem(sys.modules, "app.chat", raising=False)
+    chat = importlib.import_module("app.chat")
+    assert callable(chat.main) and drawn == []
