@@ -96,8 +96,10 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
     chunk = passage.chunk
     docs = searcher.documents_by_file
     # Stay open across the rerun that the page-image toggle causes.
+    picked_page = st.session_state.get(f"page-of-{key}")
     with st.expander(
-        citation_label(passage, docs), expanded=bool(st.session_state.get(f"img-{key}"))
+        citation_label(passage, docs),
+        expanded=bool(st.session_state.get(f"img-{key}") or picked_page),
     ):
         if chunk.section:
             st.caption("節: " + escape(chunk.section))
@@ -119,6 +121,17 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
                 "PDFが索引の作成後に変更されています。ページ画像は現在のファイルのものです。"
             )
         page = chunk.pages[0]
+        if len(chunk.pages) > 1:  # a passage that runs onto the next page
+            page = (
+                st.segmented_control(
+                    "表示するページ",
+                    chunk.pages,
+                    default=page,
+                    format_func=lambda p: f"p.{p}",
+                    key=f"page-of-{key}",
+                )
+                or page
+            )
         sha = str(doc.get("sha256", ""))
         if sha and served_pdf(load_settings().index_dir, sha).is_file():
             st.link_button(

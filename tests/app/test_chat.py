@@ -76,6 +76,21 @@ def test_a_citation_names_section_file_page_and_offers_the_page(chat):
     assert len(elements(chat, "Image")) == 1
 
 
+def test_a_passage_on_two_pages_lets_the_user_pick_the_page(chat):
+    ask(chat, "AI戦略会議の座長はどなたですか")
+    passages = chat.session_state["turns"][0].answer.passages
+    rank, pages = next((p.rank, p.chunk.pages) for p in passages if len(p.chunk.pages) > 1)
+    picker = citations(chat)[rank - 1].button_group[0]
+    assert picker.value == pages[0]  # the first page until the user picks another
+    picker.set_value(pages[1]).run()
+    assert not chat.exception
+    expander = citations(chat)[rank - 1]
+    urls = [e.proto.url for e in elements(chat, "LinkButton")]
+    assert any(u.endswith(f"#page={pages[1]}") for u in urls)
+    assert any(f"（p.{pages[1]}）をPDFで保存" in b.label for b in elements(chat, "DownloadButton"))
+    assert expander.proto.expanded  # stays open across the rerun the pick causes
+
+
 def test_latest_version_leads_and_the_older_one_is_named(chat):
     ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
     labels = [e.label for e in citations(chat)]
