@@ -133,7 +133,7 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
                 or page
             )
         sha = str(doc.get("sha256", ""))
-        if sha and served_pdf(load_settings().index_dir, sha).is_file():
+        if sha and served_pdf(searcher.settings.index_dir, sha).is_file():
             st.link_button(
                 f"PDFを開く（p.{page}）",
                 pdf_url(sha, page),
