@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import metadata
@@ -35,6 +36,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from index.pool import Pool
 from ingest.normalize import for_matching
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,13 @@ _PREFIXES: dict[str, tuple[str, str]] = {
     "ruri": ("検索クエリ: ", "検索文書: "),
     "e5": ("query: ", "passage: "),
 }
+
+
+def _model_lock() -> threading.Lock:
+    """One encode at a time per model. A fast tokenizer sets its padding state on every
+    call (two threads at once raise "Already borrowed"), and on two cores torch's own
+    threads already use the machine, so running queries side by side would gain nothing."""
+    return threading.Lock()
 
 
 class Embedder(Protocol):
@@ -72,10 +81,23 @@ def _chive_vocab_dir() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _sudachi():
-    from sudachipy import Dictionary, SplitMode
+def _sudachi_dictionary():
+    from sudachipy import Dictionary
 
-    return Dictionary(dict="core").create(SplitMode.C), SplitMode
+    return Dictionary(dict="core")
+
+
+def _sudachi_tokenizer():
+    from sudachipy import SplitMode
+
+    with _dictionary_lock:
+        return _sudachi_dictionary().create(SplitMode.C)
+
+
+# SudachiPy raises "Already borrowed" when two threads use one tokenizer; the dictionary
+# (memory-mapped, read-only) is shared and each tokenizer made from it is lent out alone.
+_dictionary_lock = threading.Lock()
+_sudachi_tokenizers = Pool(_sudachi_tokenizer)
 
 
 _SKIP_POS = {"助詞", "助動詞", "補助記号", "空白"}
@@ -108,31 +130,35 @@ class ChiveStaticEmbedder:
         tokenizer.pre_tokenizer = pre_tokenizers.Split("\t", behavior="removed")
         module = StaticEmbedding(tokenizer, embedding_weights=weights)
         self._model = SentenceTransformer(modules=[module], device="cpu")
+        self._lock = _model_lock()
         self.name = f"{CHIVE}:ja-ginza=={metadata.version('ja-ginza')}"
 
     def words(self, text: str) -> list[str]:
         """Sudachi normalized forms found in the chiVe vocabulary (mode C, then A for misses)."""
-        tokenizer, split_mode = _sudachi()
+        from sudachipy import SplitMode
+
         out: list[str] = []
-        for m in tokenizer.tokenize(for_matching(text)[:20000]):
-            if m.part_of_speech()[0] in _SKIP_POS:
-                continue
-            form = m.normalized_form()
-            if form in self._vocab:
-                out.append(form)
-                continue
-            out.extend(
-                s.normalized_form()
-                for s in m.split(split_mode.A)
-                if s.normalized_form() in self._vocab
-            )
+        with _sudachi_tokenizers.borrow() as tokenizer:
+            for m in tokenizer.tokenize(for_matching(text)[:20000]):
+                if m.part_of_speech()[0] in _SKIP_POS:
+                    continue
+                form = m.normalized_form()
+                if form in self._vocab:
+                    out.append(form)
+                    continue
+                out.extend(
+                    s.normalized_form()
+                    for s in m.split(SplitMode.A)
+                    if s.normalized_form() in self._vocab
+                )
         return out
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         joined = ["\t".join(self.words(t)) for t in texts]
-        vectors = self._model.encode(
-            joined, normalize_embeddings=True, convert_to_numpy=True, batch_size=256
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                joined, normalize_embeddings=True, convert_to_numpy=True, batch_size=256
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     encode_documents = _encode
@@ -167,17 +193,19 @@ class EngineEmbedder:
             device="cpu",
             prompts={"query": EngineModule.QUERY, "document": "document"},
         )
+        self._lock = _model_lock()
         self.dimension = dimension
         self.name = f"{name}:{package}=={metadata.version(package)}"
 
     def _encode(self, texts: Sequence[str], prompt_name: str) -> np.ndarray:
-        vectors = self._model.encode(
-            list(texts),
-            prompt_name=prompt_name,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            batch_size=16,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                list(texts),
+                prompt_name=prompt_name,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                batch_size=16,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
@@ -239,16 +267,18 @@ class TransformerEmbedder:
         known = next((p for key, p in _PREFIXES.items() if key in model.lower()), ("", ""))
         self._query_prefix = known[0] if query_prefix is None else query_prefix
         self._document_prefix = known[1] if document_prefix is None else document_prefix
+        self._lock = _model_lock()
         self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
         self.name = model
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
-        vectors = self._model.encode(
-            [prefix + t for t in texts],
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            batch_size=32,
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                [prefix + t for t in texts],
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                batch_size=32,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import faiss
@@ -71,11 +71,22 @@ class SearchResult:
         return max((p.cosine for p in self.passages), default=0.0)
 
 
-@lru_cache(maxsize=2)
+_embedders: dict[tuple[str, str | None, str | None], Embedder] = {}
+_embedders_lock = threading.Lock()
+
+
 def _load_shared_embedder(
     model: str, query_prefix: str | None, document_prefix: str | None
 ) -> Embedder:
-    return load_embedder(model, query_prefix, document_prefix)
+    """One model per process, shared by every searcher (a new build does not load it
+    again); the lock keeps sessions that start together from loading it twice."""
+    key = (model, query_prefix, document_prefix)
+    with _embedders_lock:
+        if key not in _embedders:
+            if len(_embedders) >= 2:  # `scqa eval` compares two models; more are not kept
+                del _embedders[next(iter(_embedders))]
+            _embedders[key] = load_embedder(model, query_prefix, document_prefix)
+        return _embedders[key]
 
 
 def model_of(build_dir: Path) -> str:
@@ -99,7 +110,11 @@ def _lead_with(group: list[int], allowed: set[str], chunks: list[Chunk]) -> list
 
 
 class Searcher:
-    """A loaded index; load once per process, then call :meth:`search` per question."""
+    """A loaded index; load once per process, then call :meth:`search` per question.
+
+    One searcher serves every chat session at once, so it is safe to call from many
+    threads: what it loads is read-only after ``__init__``, its lazily filled caches
+    tolerate races, and the tokenizers and the model it calls are pooled or locked."""
 
     def __init__(self, build_dir: Path, settings: Settings, load_model: bool = True):
         meta = read_json(build_dir / "meta.json")
@@ -119,6 +134,7 @@ class Searcher:
         self._n_docs, self._df = df["n"], df["df"]
         self._respeller = Respeller(self._df)
         self._loaded_model: Embedder | None = None
+        self._model_lock = threading.Lock()
         if load_model:  # else on the first search: `scqa diff` never needs the model
             self._embedder()
         stored = build_dir / "coverage_tokens.json"
@@ -149,6 +165,10 @@ class Searcher:
         return cls(current_build(settings.index_dir), settings, load_model)
 
     def _embedder(self) -> Embedder:
+        with self._model_lock:
+            return self._embedder_locked()
+
+    def _embedder_locked(self) -> Embedder:
         if self._loaded_model is None:
             s = self.settings
             embedder = _load_shared_embedder(s.model, s.query_prefix, s.document_prefix)
@@ -287,9 +307,11 @@ class Searcher:
 
     def _with_versions(self, files: set[str]) -> set[str]:
         key = frozenset(files)
-        if key not in self._allowed_cache:
-            self._allowed_cache = {key: {v for f in files for v in self.versions_of(f)}}
-        return self._allowed_cache[key]
+        cache = self._allowed_cache  # read once: another thread may swap in its own choice
+        if key not in cache:
+            cache = {key: {v for f in files for v in self.versions_of(f)}}
+            self._allowed_cache = cache
+        return cache[key]
 
     def _matches_asked(self, file: str, asked: list[versions.VersionMark]) -> bool:
         doc = self.documents_by_file[file]
@@ -323,7 +345,10 @@ class Searcher:
         for i, _ in ranked:
             chunk = self.chunks[i]
             if chunk.file in self._versioned:
-                grams = self._trigrams.setdefault(i, versions.trigrams(chunk.text))
+                # Filled lazily by every thread; a lost race only computes a set twice.
+                grams = self._trigrams.get(i) or self._trigrams.setdefault(
+                    i, versions.trigrams(chunk.text)
+                )
             else:
                 grams = set()  # never folded
             items.append((i, self._series.get(chunk.file, chunk.file), chunk.file, grams))

@@ -8,22 +8,36 @@ everything and rank nothing.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from dataclasses import dataclass
+from typing import Any
 
 import fugashi
 
+from index.pool import Pool
 from ingest.normalize import for_matching
 
 # UniDic part-of-speech (pos1) values that carry no topic.
 _FUNCTION_POS = {"助詞", "助動詞", "補助記号", "空白", "記号"}
 
 
-@lru_cache(maxsize=1)
-def _tagger() -> fugashi.Tagger:
-    return fugashi.Tagger()  # unidic-lite is found automatically
+# A MeCab tagger keeps its lattice between calls: one thread at a time per tagger.
+_taggers: Pool[fugashi.Tagger] = Pool(fugashi.Tagger)  # unidic-lite is found automatically
 
 
-def _base(word: fugashi.UnidicNode) -> str:
+@dataclass(frozen=True)
+class _Word:
+    surface: str
+    white_space: str  # typed before the word
+    feature: Any  # UniDic features (pos1, orthBase, kana ...), a named tuple
+
+
+def _words(text: str) -> list[_Word]:
+    """Every word of the text, read out while the tagger is held."""
+    with _taggers.borrow() as tagger:
+        return [_Word(w.surface, w.white_space, w.feature) for w in tagger(text)]
+
+
+def _base(word: _Word) -> str:
     """Dictionary form as written (行っ -> 行う); the surface for unknown words."""
     base = getattr(word.feature, "orthBase", None)
     return base if base and base != "*" else word.surface
@@ -47,7 +61,7 @@ def bm25_tokens(text: str, mode: str = "base") -> list[str]:
     if mode == "base+bigram":
         runs = _CJK_RUN.findall(for_matching(text))
         return lexical_tokens(text) + [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
-    words = [w for w in _tagger()(for_matching(text)) if w.surface.strip()]
+    words = [w for w in _words(for_matching(text)) if w.surface.strip()]
     if mode == "surface":
         return [w.surface for w in words if getattr(w.feature, "pos1", None) not in _FUNCTION_POS]
     if mode == "all":
@@ -68,7 +82,7 @@ def keep_word_breaks(query: str) -> str:
 def lexical_tokens(text: str) -> list[str]:
     """Content-word tokens of ``text`` (NFKC, lower-cased) for BM25."""
     tokens = []
-    for word in _tagger()(for_matching(text)):
+    for word in _words(for_matching(text)):
         feature = word.feature
         if getattr(feature, "pos1", None) in _FUNCTION_POS:
             continue
@@ -83,13 +97,13 @@ def has_person_name(text: str) -> bool:
     return any(
         getattr(w.feature, "pos2", None) == "固有名詞"
         and getattr(w.feature, "pos3", None) == "人名"
-        for w in _tagger()(for_matching(text))
+        for w in _words(for_matching(text))
     )
 
 
 def reading_of(token: str) -> str:
     """Katakana reading of a dictionary form (one corpus token): 選択 -> センタク."""
-    return "".join(getattr(w.feature, "kanaBase", None) or "" for w in _tagger()(token))
+    return "".join(getattr(w.feature, "kanaBase", None) or "" for w in _words(token))
 
 
 def words_with_readings(text: str) -> list[tuple[str, str, str, str, bool]]:
@@ -102,5 +116,5 @@ def words_with_readings(text: str) -> list[tuple[str, str, str, str, bool]]:
             _base(w),
             getattr(w.feature, "pos1", None) == "名詞",
         )
-        for w in _tagger()(text)
+        for w in _words(text)
     ]
