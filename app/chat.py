@@ -13,6 +13,7 @@ import logging
 import re
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from app.citations import also_in_text, citation_label, conversation_markdown, r
 from app.feedback import FeedbackEntry, FeedbackStore
 from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
+from app.question import check_question
 from app.safe_text import escape
 from index.search import ModelMismatch, Passage, Searcher
 from index.served_pdfs import pdf_url, served_pdf
@@ -33,7 +35,6 @@ from ingest.pipeline import sha256_of
 log = logging.getLogger(__name__)
 
 APP_TITLE = "スマートシティ資料 Q&A"
-MAX_QUESTION_CHARS = 500
 MAX_TURNS = 50  # older turns drop out of the page (the Markdown export keeps what is shown)
 PAGE_IMAGE_WIDTH = 1000
 
@@ -85,8 +86,9 @@ def _file_matches_index(path: str, sha256: str, mtime: float) -> bool:
 
 
 def _download_name(title: str, version: str, suffix: str) -> str:
-    stem = re.sub(r"[\\/:*?\"<>|\s]+", "_", f"{title}_{version}".strip("_"))[:80]
-    return f"{stem}{suffix}.pdf"
+    # Characters no file system or browser accepts in a name, and control characters.
+    stem = re.sub(r"[\\/:*?\"<>|\s\x00-\x1f\x7f]+", "_", f"{title}_{version}").strip("_.")[:80]
+    return f"{stem or 'document'}{suffix}.pdf"
 
 
 # --- one citation ----------------------------------------------------------------------
@@ -98,7 +100,7 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
     # Stay open across the rerun that the page-image toggle causes.
     picked_page = st.session_state.get(f"page-of-{key}")
     with st.expander(
-        citation_label(passage, docs),
+        escape(citation_label(passage, docs)),
         expanded=bool(st.session_state.get(f"img-{key}") or picked_page),
     ):
         if chunk.section:
@@ -266,7 +268,10 @@ def document_choices(searcher: Searcher) -> dict[str, str]:
         version = str(d.get("version") or "")
         mark = "（最新版）" if f in latest and len(searcher.versions_of(f)) > 1 else ""
         choices[f] = f"{d.get('title')}" + (f"［{version}］" if version else "") + mark
-    return choices
+    # Streamlit tells options apart by their labels: two files shown alike would become
+    # one entry, and the second could never be searched. The file name tells them apart.
+    shown = Counter(choices.values())
+    return {f: f"{label}（{f}）" if shown[label] > 1 else label for f, label in choices.items()}
 
 
 def conversation_tools(searcher: Searcher) -> None:
@@ -352,18 +357,16 @@ def chat_tab(searcher: Searcher, allowed: set[str], top_k: int) -> None:
                 st.markdown(escape(turn.question))
             with st.chat_message("assistant"):
                 show_answer(searcher, turn)
-    question = st.chat_input(
-        "質問を入力してください（例: データ連携基盤とは何ですか）", max_chars=MAX_QUESTION_CHARS
-    )
+    # No max_chars: the browser would cut a long paste without a word; the length is
+    # checked below, with a message.
+    question = st.chat_input("質問を入力してください（例: データ連携基盤とは何ですか）")
     as_typed = st.session_state.pop("as_typed", None)
     if question is None and as_typed:
         question = as_typed
     if question is None:
         return
     with conversation:
-        turn = answer_turn(
-            searcher, question.strip(), turns, allowed, top_k, as_typed=question == as_typed
-        )
+        turn = answer_turn(searcher, question, turns, allowed, top_k, as_typed=question == as_typed)
     if turn:
         turns.append(turn)
         del turns[:-MAX_TURNS]
@@ -377,14 +380,13 @@ def answer_turn(
     top_k: int,
     as_typed: bool = False,
 ) -> Turn | None:
+    checked = check_question(question)
+    question = checked.text
     with st.chat_message("user"):
-        st.markdown(escape(question))
+        st.markdown(escape(question if len(question) <= 1000 else question[:1000] + " …"))
     with st.chat_message("assistant"):
-        if not question:
-            st.info("質問を入力してください。")
-            return None
-        if len(question) > MAX_QUESTION_CHARS:
-            st.info(f"質問は {MAX_QUESTION_CHARS} 文字以内にしてください。")
+        if not checked.ok:
+            st.info(checked.problem)
             return None
         if not allowed:
             st.info("サイドバーで検索する資料を一つ以上選んでください。")

@@ -13,8 +13,6 @@ from index.settings import load_settings
 
 log = logging.getLogger("scqa")
 
-MAX_QUESTION_CHARS = 500
-
 
 def _settings(args: argparse.Namespace):
     return load_settings(
@@ -182,29 +180,69 @@ def _load_searcher(settings, load_model: bool = True):
     return Searcher.open(settings, load_model)
 
 
+def _read_line(raw: bytes) -> str:
+    """A line of --jsonl input: UTF-8, else Shift-JIS (files saved by Japanese Windows)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp932", errors="surrogateescape")
+
+
+def _jsonl_item(line: str, number: int) -> tuple[object, str]:
+    """(id, question) of one --jsonl line; the id defaults to the line number."""
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        raise _LineError(number, f"JSON として読めません: {exc}") from None
+    ident = item.get("id", number) if isinstance(item, dict) else number
+    if not isinstance(item, dict) or not isinstance(item.get("question"), str):
+        raise _LineError(ident, '{"id": ..., "question": "..."} の形式ではありません')
+    return ident, item["question"]
+
+
+class _LineError(ValueError):
+    def __init__(self, ident: object, reason: str):
+        super().__init__(reason)
+        self.ident = ident
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from app.answer import answer_question
+    from app.question import check_question
 
     settings = _settings(args)
     searcher = _load_searcher(settings)
     if args.jsonl:
-        for number, line in enumerate(sys.stdin, start=1):
+        # One bad line is reported in the output, in place of its answer; the batch goes on.
+        for number, raw in enumerate(sys.stdin.buffer, start=1):
+            line = _read_line(raw)
             if not line.strip():
                 continue
+            ident: object = number
             try:
-                item = json.loads(line)
-                question = str(item["question"])
-            except (ValueError, KeyError, TypeError) as exc:
-                print(f"{number} 行目を読めません: {exc}", file=sys.stderr)
-                continue
-            answer = answer_question(searcher, question[:MAX_QUESTION_CHARS], top_k=settings.top_k)
-            print(json.dumps(answer.to_dict(item.get("id")), ensure_ascii=False), flush=True)
+                ident, question = _jsonl_item(line, number)
+                checked = check_question(question)
+                if not checked.ok:
+                    raise _LineError(ident, checked.problem)
+                answer = answer_question(searcher, checked.text, top_k=settings.top_k)
+                row = answer.to_dict(ident)
+            except _LineError as exc:
+                row = {"id": exc.ident, "line": number, "error": str(exc)}
+            except Exception as exc:  # one question must not end the batch
+                log.exception("question on line %d failed", number)
+                row = {"id": ident, "line": number, "error": f"回答できませんでした: {exc!r}"}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
         return 0
     if not args.question:
         print('質問を指定してください: scqa ask --json "質問"', file=sys.stderr)
         return 2
-    question = " ".join(args.question)[:MAX_QUESTION_CHARS]
-    answer = answer_question(searcher, question, top_k=settings.top_k)
+    checked = check_question(" ".join(args.question))
+    if not checked.ok:
+        if args.json:
+            print(json.dumps({"id": None, "error": checked.problem}, ensure_ascii=False))
+        print(f"エラー: {checked.problem}", file=sys.stderr)
+        return 2
+    answer = answer_question(searcher, checked.text, top_k=settings.top_k)
     if args.json:
         print(json.dumps(answer.to_dict(None), ensure_ascii=False))
     else:

@@ -24,6 +24,9 @@ _SPACE_NOT_BETWEEN_ASCII = re.compile(r"(?<![0-9A-Za-z])\s+|\s+(?![0-9A-Za-z])")
 _RUNS_OF_SPACE = re.compile(r"[ \t\u00a0]{2,}")
 # Control characters (NUL bullets in some Office exports) carry nothing readable.
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
+# Lone surrogates (undecodable bytes carried through Python's surrogateescape) cannot be
+# encoded for the tokenizers, and mean nothing to match.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 # CJK radical supplement forms that NFKC leaves alone but PDFs use for ordinary kanji.
@@ -57,7 +60,9 @@ def clean_display(line: str) -> str:
 
 
 def for_matching(text: str) -> str:
-    """NFKC, lower-cased, with whitespace kept only between ASCII words."""
+    """NFKC, lower-cased, with whitespace kept only between ASCII words; control
+    characters and lone surrogates, which the tokenizers cannot take, become spaces."""
+    text = _CONTROL.sub(" ", _SURROGATE.sub(" ", text))
     text = unicodedata.normalize("NFKC", fix_radicals(text)).lower()
     return _SPACE_NOT_BETWEEN_ASCII.sub(lambda m: "" if "\n" not in m.group() else "\n", text)
 

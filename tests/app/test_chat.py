@@ -37,7 +37,12 @@ def chat(built_index, monkeypatch):
 
 def citations(at: AppTest) -> list:
     """The citation expanders ("[1] title …"), not the sidebar's."""
-    return [e for e in at.expander if e.label.startswith("[")]
+    return [e for e in at.expander if shown(e.label).startswith("[")]
+
+
+def shown(markdown: str) -> str:
+    """What the reader sees of a Markdown label: its backslash escapes resolved."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def ask(at: AppTest, question: str) -> AppTest:
@@ -51,7 +56,7 @@ def test_a_question_gets_a_cited_answer_with_expandable_passages(chat):
     answer = chat.chat_message[1].markdown[0].value
     # Markdown source: brackets escaped so that they render literally as [1].
     assert re.search(r"\\\[\d\\\]", answer)
-    labels = [e.label for e in citations(chat)]
+    labels = [shown(e.label) for e in citations(chat)]
     assert len(labels) == 5
     assert any("p." in label and "「AI 制度に関する考え方」" in label for label in labels)
 
@@ -93,7 +98,7 @@ def test_a_passage_on_two_pages_lets_the_user_pick_the_page(chat):
 
 def test_latest_version_leads_and_the_older_one_is_named(chat):
     ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
-    labels = [e.label for e in citations(chat)]
+    labels = [shown(e.label) for e in citations(chat)]
     assert not any("2022-10" in label.split("／")[0] for label in labels)
     assert any("2022-10版" in label and "にも同じ記載" in label for label in labels)
 
@@ -103,7 +108,7 @@ def test_the_filter_defaults_to_latest_versions_and_can_pick_an_old_one(chat):
     assert NEW_APPENDIX in chosen.value and OLD_APPENDIX not in chosen.value
     chosen.set_value([OLD_APPENDIX]).run()
     ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
-    assert citations(chat) and all("2022-10" in e.label for e in citations(chat))
+    assert citations(chat) and all("2022-10" in shown(e.label) for e in citations(chat))
     chosen.set_value([]).run()
     ask(chat, "緯度と経度の桁数")
     assert any("資料を一つ以上" in i.value for i in chat.info)
@@ -146,10 +151,28 @@ def test_user_text_is_shown_literally_not_as_markdown_or_html(chat):
     assert "\\[罠\\]" in shown and "\\<script\\>" in shown
 
 
-def test_question_length_is_limited_in_the_input_box(chat):
-    assert chat.chat_input[0].proto.max_chars == 500
+def test_a_long_paste_is_refused_with_a_message_not_dropped(chat):
+    # The box itself takes any length (the browser would cut a paste without a word).
+    assert not chat.chat_input[0].proto.max_chars
     ask(chat, "データ連携" * 100)  # exactly at the limit: answered, no error
-    assert len(chat.chat_message) == 2
+    assert len(chat.session_state["turns"]) == 1
+    ask(chat, "データ連携基盤の説明です。" * 60)
+    assert any("長すぎます（780 文字）" in i.value for i in chat.info)
+
+
+@pytest.mark.parametrize("question", ["😀", "🙏🙏", "？？"])
+def test_a_question_without_words_gets_a_message_not_a_follow_up(chat, question):
+    ask(chat, "コアデータモデルとは")
+    ask(chat, question)
+    assert any("文字が含まれていません" in i.value for i in chat.info)
+    assert not any("前の質問を踏まえて" in c.value for c in chat.caption)
+    assert len(chat.session_state["turns"]) == 1
+
+
+def test_a_nul_in_a_question_is_answered(chat):
+    # (A lone surrogate cannot come from a browser: the websocket carries UTF-8 only.)
+    ask(chat, "コアデータ\x00モデルとは")
+    assert citations(chat)
 
 
 def test_history_keeps_earlier_turns_and_follow_ups_use_them(chat):
@@ -219,11 +242,11 @@ def test_a_new_build_is_picked_up_between_questions(tmp_path, monkeypatch):
     monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
     ask(at, "AI事業者ガイドラインの対象者")
-    assert not any("ガイドライン" in e.label for e in citations(at))
+    assert not any("ガイドライン" in shown(e.label) for e in citations(at))
     (corpus / "siryo2.pdf").symlink_to(shared_pdf("public/cao_ai_senryaku_siryo2.pdf"))
     build_index(corpus.parent, settings)  # while the chat session is open
     ask(at, "AI事業者ガイドラインの対象者")
-    labels = [e.label for e in citations(at)]
+    labels = [shown(e.label) for e in citations(at)]
     assert any("ガイドライン" in label for label in labels)
     assert len(at.chat_message) == 4  # the conversation survived the switch
 

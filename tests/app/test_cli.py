@@ -1,11 +1,17 @@
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from app.cli import main
 
 pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ask_json_prints_one_object(built_index, capsys):
@@ -32,16 +38,57 @@ def test_ask_json_prints_one_object(built_index, capsys):
 def test_ask_jsonl_answers_each_line_and_reports_bad_lines(built_index, capsys, monkeypatch):
     settings, _ = built_index
     lines = [
-        json.dumps({"id": "a", "question": "ＡＩ戦略会議の論点整理"}, ensure_ascii=False),
-        "これはJSONではない",
-        json.dumps({"id": 7, "question": "コアデータパーツには何がある"}, ensure_ascii=False),
+        json.dumps({"id": "a", "question": "ＡＩ戦略会議の論点整理"}, ensure_ascii=False).encode(),
+        "これはJSONではない".encode(),
+        # A lone surrogate and a NUL (JSON escapes both), an emoji alone, a pasted page.
+        b'{"id": "s", "question": "\\ud800\\u0000\\u30c7\\u30fc\\u30bf\\u9023\\u643a"}',
+        json.dumps({"id": "e", "question": "😀😀"}, ensure_ascii=False).encode(),
+        json.dumps({"id": "long", "question": "データ連携" * 200}, ensure_ascii=False).encode(),
+        json.dumps({"id": "x"}).encode(),
+        # A line saved by Japanese Windows (Shift-JIS), then a good one after all of that.
+        '{"id": "sjis", "question": "コアデータモデルとは"}'.encode("cp932"),
+        json.dumps(
+            {"id": 7, "question": "コアデータパーツには何がある"}, ensure_ascii=False
+        ).encode(),
     ]
-    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    stdin = io.TextIOWrapper(io.BytesIO(b"\n".join(lines) + b"\n"), encoding="utf-8")
+    monkeypatch.setattr("sys.stdin", stdin)
     assert main(["ask", "--index", str(settings.index_dir), "--jsonl"]) == 0
     out = capsys.readouterr()
-    rows = [json.loads(x) for x in out.out.splitlines()]
-    assert [r["id"] for r in rows] == ["a", 7]
-    assert "2 行目" in out.err
+    rows = {r["id"]: r for r in map(json.loads, out.out.splitlines())}
+    assert list(rows) == ["a", 2, "s", "e", "long", "x", "sjis", 7]
+    assert "Traceback" not in out.err
+    answered = {k for k, r in rows.items() if "error" not in r}
+    assert answered == {"a", "s", "sjis", 7}
+    assert rows["s"]["question"] == "データ連携"
+    assert rows["sjis"]["question"] == "コアデータモデルとは" and rows["sjis"]["passages"]
+    assert "JSON" in rows[2]["error"] and rows[2]["line"] == 2
+    assert "文字が含まれていません" in rows["e"]["error"]
+    assert "長すぎます" in rows["long"]["error"]
+    assert "形式ではありません" in rows["x"]["error"]
+
+
+def test_a_question_typed_in_a_shift_jis_terminal_is_read(built_index):
+    settings, _ = built_index
+    env = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONPATH": str(ROOT)}
+    sjis = "コアデータモデルとは".encode("cp932")  # bytes, as a Shift-JIS terminal sends them
+    command = [sys.executable, "-m", "app.cli", "ask", "--index", str(settings.index_dir)]
+    done = subprocess.run(
+        [*command, "--json", sjis],
+        capture_output=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert json.loads(done.stdout)["question"] == "コアデータモデルとは"
+
+
+@pytest.mark.parametrize("question", ["😀", "\x00", " 　 ", "データ" * 200])
+def test_a_question_that_cannot_be_searched_is_a_message(built_index, capsys, question):
+    settings, _ = built_index
+    assert main(["ask", "--index", str(settings.index_dir), "--json", question]) == 2
+    out = capsys.readouterr()
+    assert json.loads(out.out)["error"] and out.err.startswith("エラー: ")
 
 
 def test_missing_index_is_a_clear_error(tmp_path, capsys):
