@@ -106,24 +106,40 @@ def repeated_short_keys(pages: Sequence[list[str]]) -> set[str]:
 
 
 def drop_edges(lines: list[str], repeated: set[str]) -> tuple[list[str], int]:
-    """Remove running headers/footers and page-number lines from the page edges."""
+    """Remove running headers/footers and page-number lines from the page edges.
+
+    Only lines among the top and bottom ``EDGE_LINES`` lines of a page are
+    candidates: a line further in is body text, however often it recurs (a book of
+    forms whose pages differ only by their numbers lost every line when removals
+    cascaded inwards). Page numbers and one- or two-character fragments (a thumb
+    tab's 「第」「２」「章」) do not count towards that depth.
+    """
     body = [x for x in lines if x]
-    removed = 0
-    for _ in range(EDGE_LINES):
-        if body and (edge_key(body[0]) in repeated or _PAGE_NUMBER.match(body[0])):
-            body.pop(0)
-            removed += 1
-    for _ in range(EDGE_LINES):
-        if body and (edge_key(body[-1]) in repeated or _PAGE_NUMBER.match(body[-1])):
-            body.pop()
-            removed += 1
-    # Repeated lines can also sit one line inside the edge (a footer above a page number).
-    kept = [x for i, x in enumerate(body) if not (edge_key(x) in repeated and _near_edge(i, body))]
-    return kept, removed + len(body) - len(kept)
+    near = _near_edge(body)
+    drop = {i for i, x in enumerate(body) if near[i] and edge_key(x) in repeated}
+    # Page numbers only where nothing but running heads separates them from the edge.
+    for order in (range(len(body)), range(len(body) - 1, -1, -1)):
+        for i in order:
+            if not near[i] or not (i in drop or _PAGE_NUMBER.match(body[i])):
+                break
+            drop.add(i)
+    kept = [x for i, x in enumerate(body) if i not in drop]
+    return kept, len(body) - len(kept)
 
 
-def _near_edge(i: int, body: list[str]) -> bool:
-    return i < EDGE_LINES or i >= len(body) - EDGE_LINES
+def _near_edge(body: list[str]) -> list[bool]:
+    """Whether each line lies within ``EDGE_LINES`` lines of text from the top or bottom."""
+
+    def depths(order: range) -> dict[int, int]:
+        seen, depth = 0, {}
+        for i in order:
+            depth[i] = seen
+            seen += not (_PAGE_NUMBER.match(body[i]) or len(edge_key(body[i])) <= 2)
+        return depth
+
+    top = depths(range(len(body)))
+    bottom = depths(range(len(body) - 1, -1, -1))
+    return [min(top[i], bottom[i]) < EDGE_LINES for i in range(len(body))]
 
 
 def join_paragraphs(lines: list[str]) -> list[str]:
@@ -211,6 +227,11 @@ def clean_pages(
             before = len(kept)
             kept = drop_page_number(kept, number + offset)
             removed += before - len(kept)
+        if not kept and (text := [x for x in lines if x and not _PAGE_NUMBER.match(x)]):
+            # A page is never only running heads: when every line of it recurs on other
+            # pages (digits aside), the recurring lines are the document, not its margins.
+            kept = text
+            removed = len([x for x in lines if x]) - len(kept)
         removed_per_page.append(removed)
         if len(labels) == len(pages_lines):
             label = labels[number - 1]
