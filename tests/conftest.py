@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -59,3 +61,62 @@ def searcher(built_index):
 
     settings, _ = built_index
     return Searcher.open(settings)
+
+
+FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
+FIXED_DATE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def write_pdf(path: Path, pages: list[str], padding: int = 0) -> Path:
+    """A real PDF generated in the test (never committed): one string per page.
+
+    ``padding`` bytes of incompressible noise make the file that large, for tests
+    that need a PDF bigger than the free space of a small disk.
+    """
+    fpdf = pytest.importorskip("fpdf")
+    if not FONT.exists():
+        pytest.skip("IPAex Gothic is not installed (scripts/setup.sh dev installs it)")
+    pdf = fpdf.FPDF()
+    pdf.set_creation_date(FIXED_DATE)
+    pdf.add_font("ipaex", fname=str(FONT))
+    pdf.set_font("ipaex", size=11)
+    for text in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 7, text)
+    if padding:
+        # An embedded file is stored as given, so random bytes stay their size.
+        pdf.embed_file(basename="noise.bin", bytes=os.urandom(padding), compress=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):
+    """Mount a real, small tmpfs (root only) and return a function that fills it.
+
+    A full disk is simulated by the kernel, not by patching: writes fail with ENOSPC.
+    """
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill_disk(mount: Path, leave: int) -> Path:
+    """Take all free space on ``mount`` but about ``leave`` bytes."""
+    stat = os.statvfs(mount)
+    free = stat.f_bavail * stat.f_frsize
+    filler = mount / "filler"
+    with filler.open("wb") as fh:
+        fh.write(b"\0" * max(0, free - leave))
+    return filler
