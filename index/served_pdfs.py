@@ -14,21 +14,28 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from index.paths import OutsideCorpus, corpus_file
 from index.store import read_json
 
 log = logging.getLogger(__name__)
 
 UI_DIR = "ui"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 LAUNCHER = """\
 # Written by `scqa serve`: Streamlit serves ./static beside the script it runs.
 from app.chat import main
 
 main()
 """
+
+
+class PdfNotPlaced(OSError):
+    """Some indexed PDF could not be placed for the chat (a full disk, an I/O error)."""
 
 
 def pdf_dir(index_dir: Path) -> Path:
@@ -58,30 +65,65 @@ def _place(source: Path, target: Path) -> None:
     # which Streamlit refuses to serve because it resolves outside ./static.
     source = source.resolve(strict=True)
     try:
-        os.link(source, tmp)
+        try:
+            os.link(source, tmp)
+        except FileExistsError:  # left by a build that died: ours to replace
+            tmp.unlink()
+            os.link(source, tmp)
     except OSError:  # another file system, or links not allowed
-        shutil.copyfile(source, tmp)
+        try:
+            shutil.copyfile(source, tmp)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # half a copy must not stay behind on a full disk
+            raise
     os.replace(tmp, target)
+
+
+def clear_partial(index_dir: Path) -> list[Path]:
+    """Remove half-placed copies left by a build that died; only under the build lock."""
+    leftovers = list(pdf_dir(index_dir).glob(".*.part"))
+    for path in leftovers:
+        path.unlink(missing_ok=True)
+    return leftovers
 
 
 def publish_pdfs(
     index_dir: Path, corpus_dir: Path, documents: Iterable[Mapping[str, object]]
 ) -> int:
     """Make every indexed PDF servable; drop those no build on disk still cites.
-    Returns how many files were placed. A failure costs only the "open at page" links."""
+
+    Returns how many files were placed. A document whose ``file`` does not name a
+    file of the corpus (see :func:`index.paths.corpus_file`) is refused and logged,
+    never linked. A PDF that cannot be placed (a full disk) raises
+    :class:`PdfNotPlaced` naming every such file, after the others are placed.
+    """
+    documents = list(documents)
     folder = pdf_dir(index_dir)
     folder.mkdir(parents=True, exist_ok=True)
     placed = 0
+    failed: list[str] = []
     for doc in documents:
-        sha, file = str(doc.get("sha256") or ""), str(doc["file"])
+        sha, file = str(doc.get("sha256") or ""), str(doc.get("file", ""))
+        if not _SHA256.fullmatch(sha):  # it names the served file: no path may hide in it
+            log.warning("PDF をチャットから開けるようにしません: sha256 が不正です: %s", file)
+            continue
         target = served_pdf(index_dir, sha)
-        if not sha or (target.exists() and not target.is_symlink()):
+        if target.exists() and not target.is_symlink():
             continue
         try:
-            _place(corpus_dir / file, target)
+            source = corpus_file(corpus_dir, file)
+        except OutsideCorpus as exc:
+            log.warning("PDF をチャットから開けるようにしません: %s", exc)
+            continue
+        try:
+            _place(source, target)
             placed += 1
         except OSError as exc:
-            log.warning("PDF をチャットから開けるようにできませんでした: %s (%s)", file, exc)
+            failed.append(f"{file}（{exc.strerror or exc}）")
+    if failed:
+        raise PdfNotPlaced(
+            f"チャットから開く PDF を置けませんでした（{pdf_dir(index_dir)}）: " + "、".join(failed)
+        )
     cited = {str(d.get("sha256")) for d in _documents_of_builds(index_dir)}
     cited |= {str(d.get("sha256")) for d in documents}
     for stale in folder.glob("*.pdf"):

@@ -1,11 +1,22 @@
 """The PDFs a citation opens at its page: placed by the build, named by content."""
 
 import hashlib
+import logging
 
 import pytest
 
-from index.served_pdfs import pdf_dir, pdf_url, publish_pdfs, served_pdf, write_launcher
+from index.paths import corpus_file
+from index.served_pdfs import (
+    PdfNotPlaced,
+    clear_partial,
+    pdf_dir,
+    pdf_url,
+    publish_pdfs,
+    served_pdf,
+    write_launcher,
+)
 from index.store import current_build, read_json
+from tests.conftest import shared_pdf, write_pdf
 
 pytestmark = pytest.mark.integration
 
@@ -49,3 +60,77 @@ def test_the_launcher_runs_the_chat_from_the_index_folder(tmp_path):
     assert script == tmp_path / "ui" / "chat_app.py"
     assert "from app.chat import main" in script.read_text(encoding="utf-8")
     assert write_launcher(tmp_path) == script  # idempotent
+
+
+def test_a_tampered_documents_list_never_links_a_file_outside_the_corpus(tmp_path, caplog):
+    corpus = tmp_path / "corpus"
+    (corpus / "ok").mkdir(parents=True)
+    (corpus / "ok" / "a.pdf").symlink_to(shared_pdf("public/cao_ai_senryaku_siryo2.pdf"))
+    secret = tmp_path / "secret" / "x.pdf"
+    secret.parent.mkdir()
+    secret.write_bytes(b"%PDF-1.4 not for the chat")
+    index = tmp_path / "index"
+    docs = [
+        {"file": "../secret/x.pdf", "sha256": "1" * 64},
+        {"file": "ok/../../secret/x.pdf", "sha256": "2" * 64},
+        {"file": str(secret), "sha256": "3" * 64},
+        {"file": "ok", "sha256": "4" * 64},  # a folder, not a file
+        {"file": "ok/a.pdf", "sha256": "../../../secret/y"},  # the name hides in the hash
+        {"file": "ok/a.pdf", "sha256": "5" * 64},
+    ]
+    with caplog.at_level(logging.WARNING):
+        assert publish_pdfs(index, corpus, docs) == 1
+    assert [p.name for p in pdf_dir(index).iterdir()] == ["5" * 64 + ".pdf"]
+    assert not (tmp_path / "secret" / "y.pdf").exists()
+    assert secret.stat().st_nlink == 1  # never hard-linked
+    refused = caplog.text
+    assert "../secret/x.pdf" in refused and str(secret) in refused and "sha256" in refused
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        "../x.pdf",
+        "a/../../x.pdf",
+        "/etc/passwd",
+        "C:\\x.pdf",
+        "a\\..\\..\\x.pdf",
+        "",
+        "missing.pdf",
+    ],
+)
+def test_corpus_file_refuses_names_outside_the_corpus(tmp_path, rel):
+    with pytest.raises(ValueError):
+        corpus_file(tmp_path, rel)
+
+
+def test_corpus_file_accepts_the_operators_links(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.pdf").symlink_to(shared_pdf("public/cao_ai_senryaku_siryo2.pdf"))
+    assert corpus_file(tmp_path, "sub/a.pdf") == tmp_path / "sub" / "a.pdf"
+
+
+def test_a_pdf_that_does_not_fit_on_the_disk_raises_and_leaves_no_part_file(tiny_disk, tmp_path):
+    corpus = tmp_path / "corpus"
+    write_pdf(corpus / "small.pdf", ["本文です。"])
+    write_pdf(corpus / "big.pdf", ["本文です。"], padding=6_000_000)  # the disk holds 4 MB
+    docs = [
+        {
+            "file": "big.pdf",
+            "sha256": hashlib.sha256((corpus / "big.pdf").read_bytes()).hexdigest(),
+        },
+        {"file": "small.pdf", "sha256": "6" * 64},
+    ]
+    index = tiny_disk / "index"
+    with pytest.raises(PdfNotPlaced, match=r"big\.pdf"):
+        publish_pdfs(index, corpus, docs)
+    assert [p.name for p in pdf_dir(index).iterdir()] == ["6" * 64 + ".pdf"]  # no .part
+
+
+def test_half_placed_copies_are_cleared(tmp_path):
+    folder = pdf_dir(tmp_path)
+    folder.mkdir(parents=True)
+    (folder / f".{'7' * 64}.pdf.part").write_bytes(b"%PDF-1.4 half")
+    (folder / f"{'8' * 64}.pdf").write_bytes(b"%PDF-1.4 whole")
+    assert [p.name for p in clear_partial(tmp_path)] == [f".{'7' * 64}.pdf.part"]
+    assert [p.name for p in folder.iterdir()] == [f"{'8' * 64}.pdf"]
