@@ -1,18 +1,42 @@
-"""Text from PDFs and from users, made inert for Markdown and HTML display."""
+"""Text from PDFs and from users, made inert for Markdown and HTML display.
+
+Every string that came from a PDF (titles, file names, section paths, passages) or
+from a user (questions, comments) goes through :func:`escape` before Streamlit
+renders it as Markdown (st.markdown, captions, warnings, expander and widget
+labels), and through :func:`escape_markdown_file` into a Markdown export.
+
+Backslash escapes stop links, images, emphasis, headings, tables, math and HTML.
+They do not stop GitHub-flavoured Markdown's autolinks: Streamlit's renderer finds a
+bare ``https://…``, ``www.…`` or ``name@host`` in the rendered text (after escapes
+and character references are resolved) and makes it a live link. An invisible word
+joiner (U+2060) is therefore put inside each such trigger (``https:⁠//``), which the
+reader does not see and which no autolink pattern matches.
+"""
 
 from __future__ import annotations
 
 import re
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>$&:])")
+WORD_JOINER = "\u2060"
+# "www" before a dot, a scheme's "://" and an e-mail's "@" would start an autolink.
+_AUTOLINK = r"(?P<www>(?i:(?<=www))(?=\.))|(?P<link>:(?=//)|@)"
+_MARKDOWN_SPECIAL = re.compile(_AUTOLINK + r"|[\\`*_{}\[\]()#+\-.!|~<>$&]")
 # For files people also read as plain text: only what can make a link, HTML, emphasis,
-# a heading, a table or math; "://" so that a bare URL is not auto-linked.
-_MARKDOWN_ACTIVE = re.compile(r"([\\`*_{}\[\]<>#|$~&])|:(?=//)")
+# a heading, a table or math.
+_MARKDOWN_ACTIVE = re.compile(_AUTOLINK + r"|[\\`*_{}\[\]<>#|$~&]")
+
+
+def _inert(match: re.Match[str]) -> str:
+    if match.lastgroup == "www":
+        return WORD_JOINER
+    if match.lastgroup == "link":
+        return match.group() + WORD_JOINER
+    return "\\" + match.group()
 
 
 def escape_markdown(text: str) -> str:
     """Show text literally in Markdown: no links, emphasis, HTML, math or headings."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIAL.sub(_inert, text)
 
 
 def escape(text: str) -> str:
@@ -22,4 +46,4 @@ def escape(text: str) -> str:
 
 def escape_markdown_file(text: str) -> str:
     """Lighter escaping for an exported .md file that still renders nothing active."""
-    return _MARKDOWN_ACTIVE.sub(lambda m: "\\" + m.group(0), text)
+    return _MARKDOWN_ACTIVE.sub(_inert, text)

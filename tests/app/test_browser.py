@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,23 +41,14 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture()
-def server(built_index):
+@contextmanager
+def _serving(index_dir: Path) -> Iterator[str]:
+    """`scqa serve` on a free loopback port, stopped afterwards; yields its URL."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/setup.sh dev installs it)")
-    settings, _ = built_index
     port = _free_port()
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "serve",
-            "--index",
-            str(settings.index_dir),
-            "--port",
-            str(port),
-        ],
+        [sys.executable, "-m", "app.cli", "serve", "--index", str(index_dir), "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -70,9 +63,18 @@ def server(built_index):
     else:
         proc.kill()
         pytest.fail("scqa serve did not start within 60 s")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture()
+def server(built_index):
+    settings, _ = built_index
+    with _serving(settings.index_dir) as url:
+        yield url
 
 
 def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
@@ -135,3 +137,52 @@ def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
         expect(narrow.get_by_test_id("stChatMessage").nth(1)).to_contain_text("[1]", timeout=90_000)
         narrow.screenshot(path=str(shots / "chat_narrow.png"))
         browser.close()
+
+
+def test_hostile_pdf_titles_show_as_text_in_chromium(tmp_path):
+    """Titles and file names holding Markdown links, images and HTML: no link, no image,
+    no script, no request to another host, anywhere on the page."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from index.build import build_index
+    from index.settings import Settings
+    from tests.app.hostile_pdfs import LINK_TITLE, write_hostile_corpus
+
+    corpus = write_hostile_corpus(tmp_path / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(corpus, settings)
+    shots = Path(os.environ.get("SCQA_SCREENSHOT_DIR", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    with _serving(settings.index_dir) as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+        outside: list[str] = []
+        dialogs: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith(url) else outside.append(r.url))
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.goto(url)
+        expect(page).to_have_title("スマートシティ資料 Q&A")
+        box = page.get_by_placeholder("質問を入力してください", exact=False)
+        expect(box).to_be_visible(timeout=90_000)
+        for question in ("図書館の休館日", "駐輪場の利用登録"):
+            box.fill(question)
+            box.press("Enter")
+            page.wait_for_timeout(500)
+        answer = page.get_by_test_id("stChatMessage").nth(3)
+        expect(answer).to_contain_text("[1]", timeout=90_000)
+        for summary in page.get_by_test_id("stExpander").locator("summary").all():
+            summary.click()
+        # The title is there, as the characters the PDF holds.
+        expect(page.get_by_text(LINK_TITLE, exact=False).first).to_be_visible()
+        page.get_by_text("対象の資料と版", exact=False).first.click()
+        page.screenshot(path=str(shots / "hostile_titles.png"), full_page=True)
+        page.get_by_role("tab", name="資料と状態").click()
+        expect(page.get_by_text("索引した資料")).to_be_visible()
+        page.wait_for_timeout(1000)
+        links = page.eval_on_selector_all("a[href]", "as => as.map(a => a.href)")
+        images = page.eval_on_selector_all("img", "is => is.map(i => i.src)")
+        browser.close()
+    assert not [h for h in links if "evil" in h or h.startswith("javascript")], links
+    assert not [s for s in images if "evil" in s], images
+    assert not outside, outside
+    assert not dialogs, dialogs

@@ -42,7 +42,7 @@ def citations(at: AppTest) -> list:
 
 def shown(markdown: str) -> str:
     """What the reader sees of a Markdown label: its backslash escapes resolved."""
-    return re.sub(r"\\(.)", r"\1", markdown)
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
 
 
 def ask(at: AppTest, question: str) -> AppTest:

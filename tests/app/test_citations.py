@@ -47,7 +47,8 @@ def test_markdown_export_quotes_passages_without_making_links_or_html():
     assert md.startswith("# Q&A\n")
     assert "## 質問 1: \\[質問\\](x)" in md
     assert not re.search(r"(?<!\\)\]\(", md) and "<script>" not in md  # no live link
-    assert "> \\[罠\\](http\\://" in md and "> \\# 見出し" in md
+    assert "> \\[罠\\](http:\u2060//" in md and "> \\# 見出し" in md
+    assert "://" not in md  # a bare URL would be autolinked
 
 
 def test_a_declined_answer_says_why_in_the_reply_and_the_export():

@@ -48,3 +48,51 @@ def test_pdf_text_with_html_and_markdown_stays_text(hostile_index, monkeypatch):
     assert "\\<script\\>" in shown and "\\<img src" in shown
     assert "[公式サイト](http" not in shown and "\\[公式サイト\\]\\(http" in shown
     assert "**強調**" not in shown and "\\$x^2\\$" in shown
+
+
+@pytest.fixture(scope="module")
+def hostile_titles(tmp_path_factory):
+    from tests.app.hostile_pdfs import write_hostile_corpus
+
+    corpus = write_hostile_corpus(tmp_path_factory.mktemp("titles"))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("index"))
+    build_index(corpus, settings)
+    return settings
+
+
+def _visible(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")
+
+
+def test_a_pdf_title_never_becomes_a_link_or_an_image(hostile_titles, monkeypatch):
+    from tests.app.hostile_pdfs import IMAGE_TITLE, LINK_TITLE
+
+    monkeypatch.setenv("SCQA_INDEX_DIR", str(hostile_titles.index_dir))
+    at = AppTest.from_file(CHAT, default_timeout=120).run()
+    at.chat_input[0].set_value("図書館の休館日").run()
+    assert not at.exception
+    labels = [e.label for e in at.expander if _visible(e.label).startswith("[")]
+    assert labels
+    for label in labels:
+        # Every character that could open a link, an image or HTML is escaped ...
+        assert not re.search(r"(?<!\\)[\[\]()<>!]", label), label
+    # ... and the reader sees the title exactly as the PDF has it.
+    seen = [_visible(label) for label in labels]
+    assert any(IMAGE_TITLE in s for s in seen) and any(LINK_TITLE in s for s in seen)
+    assert "javascript" not in "".join(m.value for m in at.markdown if "](" in m.value)
+
+
+def test_two_documents_with_one_title_are_two_choices(hostile_titles, monkeypatch):
+    monkeypatch.setenv("SCQA_INDEX_DIR", str(hostile_titles.index_dir))
+    at = AppTest.from_file(CHAT, default_timeout=120).run()
+    chosen = at.multiselect(key="documents")
+    assert sorted(chosen.options) == sorted(set(chosen.options))  # three distinct labels
+    assert len(chosen.options) == 3 and len(chosen.value) == 3
+    # Either of the two same-titled files can be searched alone.
+    for file, words in (("notice_a.pdf", "駐輪場の利用登録"), ("notice_b.pdf", "粗大ごみの収集")):
+        chosen.set_value([file]).run()
+        at.chat_input[0].set_value(words).run()
+        assert not at.exception
+        turn = at.session_state["turns"][-1]
+        assert turn.answer.passages
+        assert {p.chunk.file for p in turn.answer.passages} == {file}
