@@ -26,6 +26,7 @@ from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question import check_question
 from app.safe_text import escape
+from index.paths import OutsideCorpus, corpus_file
 from index.search import ModelMismatch, Passage, Searcher
 from index.served_pdfs import pdf_url, served_pdf
 from index.settings import load_settings
@@ -67,12 +68,26 @@ def current_searcher() -> Searcher:
 
 
 def pdf_path(searcher: Searcher, file: str) -> Path | None:
-    """The indexed PDF for ``file``, only if ``file`` is in the index's document list."""
+    """The indexed PDF for ``file``: only a file in the index's document list, and only
+    if that name stays inside the corpus folder (an index on disk may have been edited)."""
     if file not in searcher.documents_by_file:
         return None
     corpus = searcher.meta.get("corpus")
-    root = Path(corpus) if corpus else load_settings().corpus_dir
-    return root / file
+    root = Path(corpus) if corpus else searcher.settings.corpus_dir
+    try:
+        return corpus_file(root, file)
+    except OutsideCorpus as exc:
+        log.warning("not served: %s", exc)
+        return None
+
+
+def served_copy(searcher: Searcher, sha256: str) -> Path | None:
+    """The index's servable copy of a PDF, if the build placed one under that sha256."""
+    try:
+        path = served_pdf(searcher.settings.index_dir, sha256)
+    except ValueError:
+        return None
+    return path if path.is_file() else None
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -135,7 +150,7 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
                 or page
             )
         sha = str(doc.get("sha256", ""))
-        if sha and served_pdf(searcher.settings.index_dir, sha).is_file():
+        if served_copy(searcher, sha):
             st.link_button(
                 f"PDFを開く（p.{page}）",
                 pdf_url(sha, page),

@@ -96,3 +96,37 @@ def test_two_documents_with_one_title_are_two_choices(hostile_titles, monkeypatc
         turn = at.session_state["turns"][-1]
         assert turn.answer.passages
         assert {p.chunk.file for p in turn.answer.passages} == {file}
+
+
+def test_a_tampered_index_cannot_serve_a_file_outside_the_corpus(tmp_path, monkeypatch):
+    """documents.json and chunks.jsonl edited to name ../secret/...: the chat offers no
+    download, page image or link for that file."""
+    import json
+    import shutil
+
+    from index.store import current_build
+    from tests.app.hostile_pdfs import write_hostile_corpus
+
+    corpus = write_hostile_corpus(tmp_path / "corpus")
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
+    build_index(corpus, settings)
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    shutil.copy(corpus / "notice_a.pdf", secret / "notice_a.pdf")
+    build = current_build(settings.index_dir)
+    for name in ("documents.json", "chunks.jsonl"):
+        path = build / name
+        path.write_text(
+            path.read_text(encoding="utf-8").replace('"notice_a.pdf"', '"../secret/notice_a.pdf"'),
+            encoding="utf-8",
+        )
+    assert json.loads((build / "documents.json").read_text(encoding="utf-8"))
+    monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
+    at = AppTest.from_file(CHAT, default_timeout=120).run()
+    at.chat_input[0].set_value("駐輪場の利用登録").run()
+    assert not at.exception
+    turn = at.session_state["turns"][-1]
+    assert turn.answer.passages[0].chunk.file == "../secret/notice_a.pdf"
+    assert any("このサーバーにありません" in i.value for i in at.info)
+    saves = [b for b in at.get("download_button") if b.key.startswith(("page-", "file-"))]
+    assert len(saves) == 2 * (len(turn.answer.passages) - 1)  # none for the tampered one
