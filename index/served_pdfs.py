@@ -43,6 +43,10 @@ def pdf_dir(index_dir: Path) -> Path:
 
 
 def served_pdf(index_dir: Path, sha256: str) -> Path:
+    """The served copy of the PDF with this sha256; a value from the index that is not a
+    sha256 (it could hide a path) is refused with ValueError."""
+    if not _SHA256.fullmatch(sha256):
+        raise ValueError(f"sha256 ではありません: {sha256!r}")
     return pdf_dir(index_dir) / f"{sha256}.pdf"
 
 
