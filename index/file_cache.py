@@ -58,8 +58,20 @@ class FileCache:
         return entry if isinstance(entry, IngestedFile) else None
 
     def put(self, key: str, entry: IngestedFile) -> None:
+        """Store an entry; on failure (a full disk) no partial file stays behind."""
         path = self.folder / f"{key}.pickle"
         tmp = path.with_name(f".{key}.{uuid.uuid4().hex[:6]}.tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        try:
+            with tmp.open("wb") as fh:
+                pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def clear_partial(self) -> list[Path]:
+        """Remove entries a killed build left half-written; only under the build lock."""
+        leftovers = list(self.folder.glob(".*.tmp"))
+        for path in leftovers:
+            path.unlink(missing_ok=True)
+        return leftovers

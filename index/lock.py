@@ -40,24 +40,30 @@ os.register_at_fork(after_in_child=_close_in_child)
 def build_lock(index_dir: Path) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
     path = index_dir / "build.lock"
-    with path.open("a+", encoding="utf-8") as fh:
+    # Unbuffered: a note that could not be written (a full disk) must not fail again at close.
+    with path.open("a+b", buffering=0) as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "不明"
+            holder = fh.read().decode("utf-8", errors="replace").strip() or "不明"
             raise BuildLocked(
                 f"別のインデックス構築が実行中です（{holder}）。終わってから実行してください: {index_dir}"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"PID {os.getpid()}、開始 {time.strftime('%Y-%m-%d %H:%M:%S')}")
-        fh.flush()
+        try:  # who holds the lock, for the message above; the flock alone is the lock
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"PID {os.getpid()}、開始 {time.strftime('%Y-%m-%d %H:%M:%S')}".encode())
+        except OSError:  # a full disk must not stop the build before it can say why
+            pass
         _held.add(fh.fileno())
         try:
             yield
         finally:
             _held.discard(fh.fileno())
-            fh.seek(0)
-            fh.truncate()
+            try:
+                fh.seek(0)
+                fh.truncate()
+            except OSError:
+                pass
             fcntl.flock(fh, fcntl.LOCK_UN)

@@ -65,8 +65,14 @@ def publish(index_dir: Path, tmp: Path) -> Path:
     final = tmp.with_name(tmp.name.removeprefix(".tmp-"))
     tmp.rename(final)
     link_tmp = index_dir / f".current-{uuid.uuid4().hex[:6]}"
-    link_tmp.symlink_to(Path("builds") / final.name)
-    os.replace(link_tmp, index_dir / "current")
+    try:
+        link_tmp.symlink_to(Path("builds") / final.name)
+        os.replace(link_tmp, index_dir / "current")
+    except BaseException:
+        # Back under its unfinished name, so that nothing takes it for a served build.
+        link_tmp.unlink(missing_ok=True)
+        final.rename(tmp)
+        raise
     _prune(index_dir, keep=final)
     return final
 

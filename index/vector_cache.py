@@ -9,6 +9,7 @@ SQLite so that a killed build leaves it consistent.
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from index.dense import Embedder
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
@@ -57,12 +60,16 @@ class VectorCache:
         return found
 
     def put(self, model: str, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Remember vectors; a cache that cannot be written (a full disk) is only a warning."""
         rows = [
             (model, key, np.asarray(v, dtype=np.float32).tobytes())
             for key, v in zip(keys, vectors, strict=True)
         ]
-        with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+        try:
+            with self._connect() as db:
+                db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            log.warning("ベクトルのキャッシュに書き込めませんでした（構築は続けます）: %s", exc)
 
 
 def embed_with_cache(
