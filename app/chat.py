@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 import uuid
 from collections import Counter
@@ -19,12 +20,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.answer import NO_ANSWER, Answer, answer_question
+from app.answer import NO_ANSWER, Answer, compose_answer
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
 from app.feedback import FeedbackEntry, FeedbackStore
 from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question import check_question
+from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape
 from index.paths import OutsideCorpus, corpus_file
 from index.search import ModelMismatch, Passage, Searcher
@@ -407,18 +409,33 @@ def answer_turn(
             st.info("サイドバーで検索する資料を一つ以上選んでください。")
             return None
         searched = contextualize(question, turns[-1].searched if turns else None)
+        watch = Stopwatch()
         with st.spinner("資料を検索しています…"):
             try:
-                answer = answer_question(
-                    searcher, searched, top_k=top_k, allowed=allowed, respell=not as_typed
+                result = searcher.search(
+                    searched, top_k=top_k, allowed=allowed, respell=not as_typed
                 )
+                retrieval_ms = watch.lap()
+                answer = compose_answer(searcher, result)
+                answer_ms = watch.lap()
             except Exception:
-                log.exception("search failed for %r", searched)
+                log.exception("search failed for a question of %d characters", len(searched))
                 st.error("検索中に問題が発生しました。時間をおいて再度お試しください。")
                 return None
         answer = replace(answer, question=question)
         turn = Turn(question, searched, answer, searcher.build_dir.name, as_typed=as_typed)
         show_answer(searcher, turn)
+    record(
+        QuestionTiming(
+            retrieval_ms=retrieval_ms,
+            answer_ms=answer_ms,
+            render_ms=watch.lap(),
+            chars=len(question),
+            passages=len(answer.passages),
+            declined=answer.no_answer,
+            threads=threading.active_count(),
+        )
+    )
     return turn
 
 

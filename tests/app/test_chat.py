@@ -274,3 +274,24 @@ def test_importing_the_chat_draws_nothing(monkeypatch):
     monkeypatch.delitem(sys.modules, "app.chat", raising=False)
     chat = importlib.import_module("app.chat")
     assert callable(chat.main) and drawn == []
+
+
+def test_each_question_logs_where_the_server_time_went(chat):
+    import json
+    import logging
+
+    lines: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda record: lines.append(record.getMessage())
+    logger = logging.getLogger("scqa.questions")
+    logger.addHandler(handler)
+    try:
+        ask(chat, "コアデータモデルとは")
+        ask(chat, "😀")  # refused before any search: nothing to time
+    finally:
+        logger.removeHandler(handler)
+    (row,) = [json.loads(line) for line in lines]
+    assert row["event"] == "question" and row["passages"] == 5 and row["chars"] == 10
+    assert row["retrieval_ms"] > 0 and row["answer_ms"] > 0 and row["render_ms"] > 0
+    assert row["total_ms"] >= row["retrieval_ms"] + row["answer_ms"]
+    assert "コア" not in json.dumps(row, ensure_ascii=False)  # the question is never logged
