@@ -62,9 +62,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     try:
         report = build_index(corpus, settings, on_file=on_file, on_embed=on_embed, full=args.full)
-    except (FileNotFoundError, RuntimeError) as exc:  # BuildLocked, BuildCheckFailed included
+    except (FileNotFoundError, RuntimeError) as exc:  # BuildLocked, BuildFailed included
         files_bar.close()
         print(f"エラー: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # the index folder or the disk, not one PDF: those are skipped
+        files_bar.close()
+        where = f": {exc.filename}" if exc.filename else ""
+        print(
+            f"エラー: インデックスを構築できませんでした（{exc.strerror or exc}{where}）。"
+            "前のインデックスはそのままです。フォルダの権限とディスクの空きを確認してください。",
+            file=sys.stderr,
+        )
         return 2
     for bar in [files_bar, *embed_bar]:  # an incremental build may embed nothing
         bar.close()
@@ -83,6 +92,10 @@ def _format_changes(changes: dict[str, list[str]], skipped: list[dict[str, str]]
     return lines
 
 
+def _format_skipped(skipped: list[dict[str, str]]) -> list[str]:
+    return [f"スキップ: {s['file']} — {s['reason']}" for s in skipped]
+
+
 def _format_report(report) -> str:
     if report.up_to_date:
         return "\n".join(
@@ -91,6 +104,7 @@ def _format_report(report) -> str:
                 f"変更はありません。現在のインデックスをそのまま使います: {report.index}",
                 f"ファイル: {report.files}  ページ: {report.pages}  チャンク: {report.chunks}",
                 f"時間: {report.seconds.get('total', 0):.1f}s",
+                *_format_skipped(report.skipped),
             ]
         )
     lines = [
@@ -98,7 +112,7 @@ def _format_report(report) -> str:
         f"コーパス: {report.corpus}",
         f"インデックス: {report.index}",
         *_format_changes(report.changes, report.skipped),
-        f"読み直した PDF: {report.files - report.reused_files}（キャッシュから {report.reused_files}）"
+        f"読み直した PDF: {report.read_files}（キャッシュから {report.reused_files}）"
         f"  埋め込んだチャンク: {report.embedded}（残りはキャッシュから）",
         f"ファイル: {report.files}（索引 {report.files - len(report.skipped)}、スキップ {len(report.skipped)}）",
         f"ページ: {report.pages}  チャンク: {report.chunks}",
@@ -106,8 +120,7 @@ def _format_report(report) -> str:
         f"モデル: {report.model}",
         "時間: " + ", ".join(f"{k} {v:.1f}s" for k, v in report.seconds.items()),
     ]
-    for skipped in report.skipped:
-        lines.append(f"スキップ: {skipped['file']} — {skipped['reason']}")
+    lines.extend(_format_skipped(report.skipped))
     lines.extend(_format_flagged(report.flagged))
     return "\n".join(lines)
 

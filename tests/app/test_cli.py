@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,57 @@ def test_fetch_offline_is_a_message_not_a_failure(tmp_path, capsys):
     assert main(args) == 0
     assert "オフライン" in capsys.readouterr().err
     assert main([*args, "--strict"]) == 1
+
+
+def _without_root_read_override() -> list[str]:
+    """A command prefix under which chmod 000 really denies reading, even to root."""
+    if os.geteuid() != 0:
+        return []
+    if not shutil.which("setpriv"):
+        pytest.skip("running as root without setpriv: cannot make a file unreadable")
+    return ["setpriv", "--bounding-set=-dac_override,-dac_read_search"]
+
+
+def test_build_skips_a_pdf_it_may_not_read_and_says_why_without_a_traceback(tmp_path):
+    from tests.conftest import ROOT, write_pdf
+
+    corpus = tmp_path / "corpus"
+    write_pdf(corpus / "readable.pdf", ["地域の交通データを連携するための手引きです。" * 8])
+    locked = write_pdf(corpus / "locked.pdf", ["権限のない資料です。" * 8])
+    locked.chmod(0)
+    index = tmp_path / "index"
+    done = subprocess.run(
+        [
+            *_without_root_read_override(),
+            sys.executable,
+            "-m",
+            "app.cli",
+            "build",
+            "--corpus",
+            str(corpus),
+            "--index",
+            str(index),
+            "--workers",
+            "1",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "スキップ: locked.pdf — 読み取りの権限がありません" in done.stderr
+    assert (index / "current" / "chunks.jsonl").exists()
+
+
+def test_build_into_a_folder_it_cannot_create_is_a_message_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the index folder should be", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    code = main(["build", "--corpus", str(corpus), "--index", str(blocker / "index")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "インデックスを構築できませんでした" in err and str(blocker) in err
