@@ -24,8 +24,6 @@ import asyncio
 import json
 import os
 import platform
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,17 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.question_log import parse_line  # noqa: E402
+from tests.app.test_browser import CHROMIUM, CHROMIUM_FLAGS, _free_port  # noqa: E402
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SERVE = [sys.executable, "-m", "app.cli", "serve"]
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
 ERROR_TEXT = "検索中に問題が発生しました"
@@ -63,12 +52,6 @@ class Round:
     server: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _questions() -> list[str]:
