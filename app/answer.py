@@ -34,6 +34,28 @@ EVIDENCE_WINDOW = 1
 
 
 @dataclass(frozen=True)
+class Quote:
+    """One quoted sentence of an answer, with the page on which it is printed."""
+
+    text: str
+    rank: int  # the citation it comes from
+    file: str
+    pages: tuple[int, ...]  # one page, or two for a sentence over a page break
+    page_label: str = ""  # the printed label of the first of ``pages``
+
+    @property
+    def page(self) -> int:
+        return self.pages[0]
+
+    def line(self, spans_pages: bool) -> str:
+        """The answer's line: the sentence, its citation mark and, when the passage spans
+        several pages, the page the sentence is printed on."""
+        if not spans_pages:
+            return f"{self.text} [{self.rank}]"
+        return f"{self.text} [{self.rank}]（p.{'–'.join(map(str, self.pages))}）"
+
+
+@dataclass(frozen=True)
 class Answer:
     question: str
     text: str
@@ -41,6 +63,7 @@ class Answer:
     passages: tuple[Passage, ...]
     reason: str = ""  # why a question was declined, for the user
     respelled: tuple[tuple[str, str], ...] = ()  # (as typed, as searched), see index/respell.py
+    quotes: tuple[Quote, ...] = ()  # the sentences of ``text``, in order
 
     def to_dict(self, question_id: object = None) -> dict[str, object]:
         """The JSON contract of `scqa ask`."""
@@ -51,6 +74,17 @@ class Answer:
             "no_answer": self.no_answer,
             "reason": self.reason,
             "respelled": dict(self.respelled),
+            "quotes": [
+                {
+                    "text": q.text,
+                    "rank": q.rank,
+                    "file": q.file,
+                    "page": q.page,
+                    "pages": list(q.pages),
+                    "page_label": q.page_label,
+                }
+                for q in self.quotes
+            ],
             "passages": [
                 {
                     "rank": p.rank,
@@ -120,10 +154,31 @@ def _version_reason(searcher: Searcher, missing: list[str], top: Passage) -> str
     return reason
 
 
-def _sentences(passage: Passage) -> list[str]:
-    return [
-        s for line in passage.chunk.text.splitlines() for s in split_sentences(line) if s.strip()
-    ]
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    start: int  # offsets in the passage's text, for the page it is printed on
+    end: int
+
+
+def _sentences(passage: Passage) -> list[_Sentence]:
+    out: list[_Sentence] = []
+    offset = 0
+    for line in passage.chunk.text.split("\n"):
+        cursor = 0
+        for sentence in split_sentences(line):
+            if sentence.strip():
+                start = line.index(sentence, cursor)
+                out.append(_Sentence(sentence, offset + start, offset + start + len(sentence)))
+                cursor = start + len(sentence)
+        offset += len(line) + 1
+    return out
+
+
+def quote_of(passage: Passage, sentence: _Sentence) -> Quote:
+    chunk = passage.chunk
+    pages = chunk.pages_at(sentence.start, sentence.end)
+    return Quote(_shorten(sentence.text), passage.rank, chunk.file, pages, chunk.label_of(pages[0]))
 
 
 def _quotable(sentence: str) -> bool:
@@ -132,15 +187,16 @@ def _quotable(sentence: str) -> bool:
 
 def _score_sentences(
     searcher: Searcher, question: str, passages: tuple[Passage, ...], kinds: list[AskedKind]
-) -> tuple[list[tuple[float, int, int, str]], set[str]]:
-    """Quotable sentences as (score, rank, order, text), and the asked kinds some sentence holds."""
+) -> tuple[list[tuple[float, int, int, Quote]], set[str]]:
+    """Quotable sentences as (score, rank, order, quote), and the asked kinds some sentence holds."""
     query_tokens = lexical_tokens(question)
     # The value must sit near what it is asked about, not just near 「補助率」 itself.
     topic_tokens = (lexical_tokens(topic_of(question)) if kinds else []) or query_tokens
     found: set[str] = set()
-    scored: list[tuple[float, int, int, str]] = []
+    scored: list[tuple[float, int, int, Quote]] = []
     for passage in passages:
-        sentences = _sentences(passage)
+        located = _sentences(passage)
+        sentences = [s.text for s in located]
         tokens = [set(lexical_tokens(s)) for s in sentences]
         for i, sentence in enumerate(sentences):
             # The value may sit next to the question's words: 「…に分類し、施行は2年後」.
@@ -154,7 +210,7 @@ def _score_sentences(
             if _quotable(sentence):
                 relevance = searcher.coverage(query_tokens, tokens[i])
                 score = relevance + (VALUE_BONUS if holds else 0.0) - RANK_PRIOR * passage.rank
-                scored.append((score, passage.rank, i, sentence))
+                scored.append((score, passage.rank, i, quote_of(passage, located[i])))
     return scored, found
 
 
@@ -177,8 +233,12 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
         return decline(_value_reason(lacking))
     best = sorted(scored, key=lambda s: -s[0])[: settings.answer_sentences]
     best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
-    text = "\n".join(f"{_shorten(sentence)} [{rank}]" for _, rank, _, sentence in best)
-    return Answer(result.question, text, False, result.passages, respelled=result.respelled)
+    quotes = tuple(quote for *_, quote in best)
+    spans = {p.rank: len(p.chunk.pages) > 1 for p in result.passages}
+    text = "\n".join(q.line(spans[q.rank]) for q in quotes)
+    return Answer(
+        result.question, text, False, result.passages, respelled=result.respelled, quotes=quotes
+    )
 
 
 def _value_reason(lacking: list[AskedKind]) -> str:

@@ -21,7 +21,7 @@ from ingest.quality import PageQuality
 from ingest.records import Chunk, DocumentInfo, SkippedFile
 
 # Bump when the cached record or the ingest code changes what it produces.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: chunks carry page_starts and page_labels
 
 
 @dataclass(frozen=True)

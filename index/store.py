@@ -22,7 +22,8 @@ from pathlib import Path
 
 from ingest.records import Chunk
 
-FORMAT_VERSION = 1
+# 2: chunks record where each page begins (page_starts, page_labels).
+FORMAT_VERSION = 2
 KEEP_OLD_BUILDS = 1  # a chat still answering on the previous build keeps its files
 
 
@@ -99,7 +100,9 @@ def read_chunks(directory: Path) -> list[Chunk]:
     with (directory / "chunks.jsonl").open(encoding="utf-8") as fh:
         for line in fh:
             raw = json.loads(line)
-            raw["pages"] = tuple(raw["pages"])
+            for key in ("pages", "page_starts", "page_labels"):
+                if key in raw:
+                    raw[key] = tuple(raw[key])
             chunks.append(Chunk(**raw))
     return chunks
 

@@ -72,6 +72,7 @@ class _Unit:
     level: int | None = None  # a heading's level in the section path
     virtual: bool = False  # an outline entry not found in the text: sets the path, not shown
     caption: bool = False
+    turn: int = 0  # a sentence over a page break: where in ``text`` its second page begins
 
     @property
     def heading(self) -> bool:
@@ -200,7 +201,12 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
             if carry and body_index == 0 and index < footnotes_from and sentences:
                 # The previous page ended mid-sentence: this block continues it.
                 first = sentences.pop(0)
-                yield _Unit(carry.text + first, (*carry.pages, page.number), carry.new_block)
+                yield _Unit(
+                    carry.text + first,
+                    (*carry.pages, page.number),
+                    carry.new_block,
+                    turn=len(carry.text),
+                )
                 carry = None
             elif carry and index < footnotes_from:
                 yield carry
@@ -225,7 +231,33 @@ def _overlap(parts: list[_Unit], sentences: int, max_chars: int) -> list[_Unit]:
     tail = [u for u in parts if not u.heading and not u.virtual and not u.caption][-sentences:]
     if sum(len(u.text) for u in tail) > max_chars // 3:
         return []
-    return [_Unit(u.text, u.pages, u.new_block) for u in tail]
+    return [_Unit(u.text, u.pages, u.new_block, turn=u.turn) for u in tail]
+
+
+def _piece_of(unit: _Unit, piece: str, offset: int) -> _Unit:
+    """Part of a unit cut for size, keeping only the pages that part is printed on."""
+    pages, turn = unit.pages, unit.turn
+    if len(pages) > 1 and turn:
+        if turn <= offset:  # wholly after the page break
+            pages, turn = pages[1:], 0
+        elif turn >= offset + len(piece):  # wholly before it
+            pages, turn = pages[:1], 0
+        else:
+            turn -= offset
+    return _Unit(piece, pages, unit.new_block, caption=unit.caption, turn=turn)
+
+
+def _page_starts(body: Sequence[_Unit], pieces: Sequence[str]) -> dict[int, int]:
+    """Page -> offset in the joined text where that page's text begins, in page order."""
+    starts: dict[int, int] = {}
+    offset = 0
+    for unit, piece in zip(body, pieces, strict=True):
+        begin = offset + len(piece) - len(unit.text)  # after the line break, if any
+        starts.setdefault(unit.pages[0], begin)
+        if len(unit.pages) > 1:
+            starts.setdefault(unit.pages[1], begin + unit.turn)
+        offset += len(piece)
+    return dict(sorted(starts.items()))
 
 
 def chunk_pages(
@@ -248,8 +280,10 @@ def chunk_pages(
         nonlocal parts
         body = [u for u in parts if u.text.strip() and not u.virtual]
         if body and not all(u.heading for u in body):
-            text = "".join(("\n" if u.new_block and i else "") + u.text for i, u in enumerate(body))
-            spanned = tuple(sorted({p for u in body for p in u.pages}))
+            pieces = [("\n" if u.new_block and i else "") + u.text for i, u in enumerate(body)]
+            text = "".join(pieces)
+            starts = _page_starts(body, pieces)
+            spanned = tuple(starts)
             chunk_id = hashlib.sha1(f"{doc_key}:{len(chunks)}:{text}".encode()).hexdigest()[:16]
             chunks.append(
                 Chunk(
@@ -261,6 +295,8 @@ def chunk_pages(
                     section,
                     text,
                     labels[spanned[0]],
+                    page_starts=tuple(starts.values()),
+                    page_labels=tuple(labels[p] for p in spanned),
                 )
             )
         parts = []
@@ -306,10 +342,12 @@ def chunk_pages(
             parts.extend(carried)
             if caption:
                 parts.append(caption)
+        offset = 0
         for piece in _hard_split(unit.text, max_chars):
             if parts and sum(len(u.text) for u in parts) + len(piece) > max_chars:
                 flush()
                 section = sections.path
-            parts.append(_Unit(piece, unit.pages, unit.new_block, caption=unit.caption))
+            parts.append(_piece_of(unit, piece, offset))
+            offset += len(piece)
     flush()
     return chunks

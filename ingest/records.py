@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 
@@ -49,10 +50,29 @@ class Chunk:
     section: str
     text: str
     page_label: str = ""  # printed label of the first page, when known
+    # Where each of ``pages`` begins in ``text`` (0 for the first), and each page's printed
+    # label: a sentence is cited by the page it is printed on, not the passage's first page.
+    page_starts: tuple[int, ...] = ()
+    page_labels: tuple[str, ...] = ()
 
     @property
     def page(self) -> int:
         return self.pages[0]
+
+    def pages_at(self, start: int, end: int) -> tuple[int, ...]:
+        """The pages on which ``text[start:end]`` is printed (one, or two for a sentence
+        that runs over a page break). Chunks written before page starts were kept: the first."""
+        if len(self.page_starts) != len(self.pages):
+            return self.pages[:1]
+        first = max(bisect_right(self.page_starts, start) - 1, 0)
+        last = max(bisect_right(self.page_starts, max(start, end - 1)) - 1, first)
+        return self.pages[first : last + 1]
+
+    def label_of(self, page: int) -> str:
+        """The printed page label of one of the chunk's pages ("" when unknown)."""
+        if len(self.page_labels) == len(self.pages) and page in self.pages:
+            return self.page_labels[self.pages.index(page)]
+        return self.page_label if page == self.pages[0] else ""
 
 
 @dataclass

@@ -13,7 +13,7 @@ def test_answer_quotes_sentences_from_the_cited_passages_with_marks(searcher):
     lines = answer.text.splitlines()
     assert lines
     for line in lines:
-        m = re.fullmatch(r"(.+) \[(\d+)\]", line)
+        m = re.fullmatch(r"(.+) \[(\d+)\](?:（p\.\d+(?:–\d+)?）)?", line)
         assert m, line
         sentence, rank = m.group(1).rstrip("…"), int(m.group(2))
         cited = answer.passages[rank - 1].chunk.text
@@ -30,7 +30,17 @@ def test_a_question_the_documents_do_not_answer_is_declined(searcher):
 
 def test_json_contract(searcher):
     data = answer_question(searcher, "コアデータモデルのドキュメント構成", top_k=3).to_dict("q1")
-    assert set(data) == {"id", "question", "answer", "no_answer", "reason", "respelled", "passages"}
+    assert set(data) == {
+        "id",
+        "question",
+        "answer",
+        "no_answer",
+        "reason",
+        "respelled",
+        "quotes",
+        "passages",
+    }
+    assert {"text", "rank", "file", "page", "pages", "page_label"} == set(data["quotes"][0])
     assert data["id"] == "q1" and len(data["passages"]) == 3
     first = data["passages"][0]
     assert {"rank", "file", "page", "pages", "title", "version", "text", "score"} <= set(first)
@@ -68,3 +78,44 @@ def test_the_answer_quotes_the_sentence_that_holds_the_asked_value(searcher):
     answer = answer_question(searcher, "AI戦略会議の座長はどなたですか")
     assert not answer.no_answer
     assert "松尾" in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "EUのAI法案はいつ大筋合意に至ったか",
+        "AIがもたらす新しい自由と変化は産業革命やインターネット革命より大きいか",
+        "コアデータモデルとは",
+        "緯度・経度は小数点以下何桁で持つことになっていますか",
+    ],
+)
+def test_every_quoted_sentence_cites_the_page_it_is_printed_on(searcher, question):
+    from pathlib import Path
+
+    from app.evaluate import PrintedPages
+
+    answer = answer_question(searcher, question)
+    assert answer.quotes and not answer.no_answer
+    printed = PrintedPages(Path(searcher.meta["corpus"]))
+    for quote in answer.quotes:
+        passage = answer.passages[quote.rank - 1]
+        assert quote.file == passage.chunk.file
+        assert set(quote.pages) <= set(passage.chunk.pages)
+        assert printed.shows(quote), quote  # checked on the PDF's own text layer
+    rows = answer.to_dict()["quotes"]
+    assert [(r["rank"], r["page"], tuple(r["pages"])) for r in rows] == [
+        (q.rank, q.page, q.pages) for q in answer.quotes
+    ]
+
+
+def test_a_sentence_on_the_second_page_of_a_passage_cites_that_page(searcher):
+    answer = answer_question(
+        searcher, "AIがもたらす新しい自由と変化は産業革命やインターネット革命より大きいか"
+    )
+    spanning = [q for q in answer.quotes if len(answer.passages[q.rank - 1].chunk.pages) > 1]
+    assert spanning
+    for quote in spanning:
+        assert f"（p.{'–'.join(map(str, quote.pages))}）" in answer.text
+    # 「先行する二つの変革期…」 opens page 5 of a passage that starts on page 4.
+    later = [q for q in answer.quotes if q.text.startswith("先行する二つの変革期")]
+    assert later and later[0].pages == (5,)

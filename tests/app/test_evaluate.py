@@ -97,3 +97,28 @@ def test_eval_compares_configurations_side_by_side(built_index, small_questions,
     assert main(args) == 0
     table = capsys.readouterr().out
     assert table.startswith("| index | model | variant |") and "nDCG@10" in table
+
+
+@pytest.mark.parametrize(
+    ("answer", "held"),
+    [
+        ("データは ＪＩＳ　Ｘ ０２１３ の範囲内とします。 [1]", True),  # width and spaces fold
+        ("文字は範囲内とします。 [1]", False),
+    ],
+)
+def test_the_answer_text_is_checked_for_a_key_phrase(answer, held):
+    from app.evaluate import holds_key_phrase
+
+    assert holds_key_phrase(answer, ("JIS X 0213の範囲内",)) is held
+
+
+def test_a_quote_over_a_page_break_is_found_across_the_two_pages():
+    from app.answer import Quote
+    from app.evaluate import PrintedPages
+
+    printed = PrintedPages(Path("."))
+    printed._pages["a.pdf"] = ["見出し前の文本文の前半", "脚注本文の後半です次の文"]
+    assert printed.shows(Quote("本文の前半本文の後半です", 1, "a.pdf", (1, 2)))
+    assert not printed.shows(Quote("本文の前半本文の後半です", 1, "a.pdf", (1,)))
+    assert not printed.shows(Quote("本文の後半です", 1, "a.pdf", (1,)))
+    assert printed.shows(Quote("本文の後半です。", 1, "a.pdf", (2,)))  # punctuation aside

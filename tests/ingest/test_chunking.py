@@ -1,5 +1,7 @@
 import itertools
 
+import pytest
+
 from ingest.chunking import MAX_CHARS, ChunkSizes, chunk_pages, split_sentences
 from ingest.cleaning import clean_pages
 from ingest.pdf_reader import read_pdf
@@ -108,3 +110,50 @@ def test_smaller_chunks_are_shorter_and_more_numerous():
     default = chunk_pages(pages, info, doc_key="k")
     assert len(small) > len(default) * 1.4
     assert all(len(c.text) <= 300 + 40 for c in small)
+
+
+def _squeezed(text: str) -> str:
+    return "".join(text.split())
+
+
+@pytest.mark.parametrize(
+    "rel",
+    [
+        GUIDEBOOK,  # Word-origin prose: sentences run over page breaks
+        "public/cao_ai_senryaku_ronten_honbun.pdf",  # printed line numbers removed
+        "public/digital_ds430_core_data_model_overview_v2.pdf",  # slides and tables
+    ],
+)
+def test_every_sentence_is_located_on_the_page_it_is_printed_on(rel):
+    raw = read_pdf(shared_pdf(rel)).texts
+    pages, _ = clean_pages(raw)
+    printed = {p.number: _squeezed("".join(p.lines)) for p in pages}
+    chunks = chunk_pages(pages, DocumentInfo(rel, "title", "v"), doc_key="k")
+    checked = spanning = 0
+    for chunk in chunks:
+        assert len(chunk.page_starts) == len(chunk.pages) == len(chunk.page_labels)
+        assert chunk.page_starts[0] == 0 and list(chunk.page_starts) == sorted(chunk.page_starts)
+        offset = 0
+        for line in chunk.text.split("\n"):
+            for sentence in split_sentences(line):
+                start = chunk.text.index(sentence, offset)
+                offset = start + len(sentence)
+                on = chunk.pages_at(start, offset)
+                body = _squeezed(sentence)
+                if len(body) < 6:
+                    continue
+                checked += 1
+                if len(on) == 1:
+                    assert body in printed[on[0]], (chunk.pages, on, sentence)
+                else:  # over a page break: what comes before it on one page, the rest on the next
+                    spanning += 1
+                    turn = chunk.page_starts[chunk.pages.index(on[1])]
+                    # Ends of each part (a footnote the reader joined in may sit between).
+                    before, after = (
+                        _squeezed(t) for t in (chunk.text[start:turn], chunk.text[turn:offset])
+                    )
+                    for part, page in ((before, on[0]), (after, on[1])):
+                        assert part[:6] in printed[page] and part[-6:] in printed[page], sentence
+    assert checked > 100
+    if rel == GUIDEBOOK:
+        assert spanning >= 3
