@@ -52,6 +52,21 @@ def is_heading(line: str) -> bool:
     return heading_level(line) is not None
 
 
+_CAPTION_ONLY = re.compile(
+    f"^[表図][ \u3000]*[{_NUM}]+([-‐－.．][{_NUM}]+)*[ \u3000:：]?[^。]{{0,40}}$"
+)
+
+
+def is_toc_line(line: str) -> bool:
+    """A table-of-contents line: a title, dot leaders and a page number."""
+    return bool(_TOC_LEADER.search(line))
+
+
+def is_caption(line: str) -> bool:
+    """A figure or table number with its title alone (「図 3 … との関係」), no sentence."""
+    return bool(_CAPTION_ONLY.match(line.strip()))
+
+
 def starts_enumeration(line: str) -> bool:
     """Numbered or lettered items (①, 1), (a)), as opposed to plain bullets."""
     return bool(_ENUMERATION.match(line.strip()))
