@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from app.asked import AskedKind, asked_kinds, gives, topic_of
 from index import versions
 from index.search import Passage, Searcher, SearchResult
-from index.tokenize import lexical_tokens
+from index.tokenize import lexical_tokens, words_with_readings
 from ingest.chunking import split_sentences
 from ingest.normalize import for_matching
 from ingest.structure import (
@@ -299,14 +299,14 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
         return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
 
     if is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine):
-        return decline()
+        return decline(_unrelated_reason(searcher, result))
     quoted = result.passages[:ANSWER_FROM_PASSAGES]
     if missing := missing_versions(searcher, result.text, quoted):
         return decline(_version_reason(searcher, missing, quoted[0]))
     kinds = asked_kinds(result.text)
     scored, found = _score_sentences(searcher, result.text, quoted, kinds)
     if not scored:
-        return decline()
+        return decline(NOTHING_QUOTABLE)
     if lacking := [k for k in kinds if k.name not in found]:
         return decline(_value_reason(lacking))
     best = _distinct(sorted(scored, key=lambda s: -s[0]))[: settings.answer_sentences]
@@ -333,6 +333,31 @@ def _distinct(
             seen.update(keys)
             out.append(entry)
     return out
+
+
+NOTHING_QUOTABLE = (
+    "関連する箇所はありますが、回答として引用できる文がありませんでした（見出しや表の一部のみ）。"
+    "下の箇所を開いて確認してください。"
+)
+
+
+def _unrelated_reason(searcher: Searcher, result: SearchResult) -> str:
+    """Why nothing relevant was found: the question's weightiest words that the closest
+    passages do not contain (「ご質問の「駐車場」「台数」を含む記載がありません」)."""
+    if not result.passages:
+        return "検索の対象になる資料がありません。検索する資料の選び方を確認してください。"
+    # The question's own topic words (not 「何」「教えて」, not single characters), named
+    # as the user wrote them (停められ), matched by dictionary form (停める).
+    topic = topic_of(result.text)
+    typed = {base: surface for _, surface, _, base, _ in words_with_readings(topic)}
+    words = [w for w in dict.fromkeys(lexical_tokens(topic)) if len(w) > 1]
+    near = [lexical_tokens(p.chunk.section + "\n" + p.chunk.text) for p in result.passages[:3]]
+    found = set().union(*near)
+    missing = sorted((w for w in words if w not in found), key=searcher.idf, reverse=True)[:3]
+    if missing:
+        quoted = "「" + "」「".join(typed.get(w, w) for w in missing) + "」"
+        return f"ご質問の{quoted}にあたる記載が、近い箇所にもありません。"
+    return "ご質問の語は見つかりましたが、同じ話題として書かれた箇所がありません。"
 
 
 def _value_reason(lacking: list[AskedKind]) -> str:

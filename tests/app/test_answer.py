@@ -32,6 +32,19 @@ def test_a_question_the_documents_do_not_answer_is_declined(searcher):
     assert answer.passages  # the closest passages are still offered
 
 
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("ラーメンのおいしい店を教えて", "「ラーメン」"),
+        ("市役所の駐車場は何台停められますか", "役所"),
+    ],
+)
+def test_a_decline_for_nothing_relevant_says_which_words_are_missing(searcher, question, named):
+    answer = answer_question(searcher, question)
+    assert answer.no_answer and named in answer.reason
+    assert "「何」" not in answer.reason and "教え" not in answer.reason
+
+
 def test_json_contract(searcher):
     data = answer_question(searcher, "コアデータモデルのドキュメント構成", top_k=3).to_dict("q1")
     assert set(data) == {
