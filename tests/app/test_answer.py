@@ -36,7 +36,7 @@ def test_a_question_the_documents_do_not_answer_is_declined(searcher):
     ("question", "named"),
     [
         ("ラーメンのおいしい店を教えて", "「ラーメン」"),
-        ("市役所の駐車場は何台停められますか", "役所"),
+        ("市役所の駐車場は何台停められますか", "「駐車」"),
     ],
 )
 def test_a_decline_for_nothing_relevant_says_which_words_are_missing(searcher, question, named):
