@@ -154,6 +154,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
     misses = []
     # Answer text: per kind, one bool per answerable question with key phrases.
     per_kind_key: dict[str, list[bool]] = defaultdict(list)
+    per_kind_key_found: dict[str, list[bool]] = defaultdict(list)
     corpus = searcher.meta.get("corpus")
     printed = PrintedPages(Path(corpus)) if corpus else None
     quotes_on_page = quotes_checked = 0
@@ -169,15 +170,17 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
             declined_unanswerable += answer.no_answer
             continue
         declined_answerable += answer.no_answer
+        rank = first_hit(q, result.passages)
         if q.key_phrases:
             held = not answer.no_answer and holds_key_phrase(answer.text, q.key_phrases)
             per_kind_key[q.kind].append(held)
             per_kind_key["all"].append(held)
+            if rank is not None and rank <= 5:  # the answer, given that the page was found
+                per_kind_key_found["all"].append(held)
         if printed is not None:
             for quote in answer.quotes:
                 quotes_checked += 1
                 quotes_on_page += printed.shows(quote)
-        rank = first_hit(q, result.passages)
         per_kind[q.kind].append(rank)
         per_kind["all"].append(rank)
         gain = ndcg([is_hit(q, p) for p in result.passages], ideal_hits(q, chunks_by_page))
@@ -196,6 +199,8 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
         keyed = per_kind_key.get(kind, [])
         out["answer_has_key"] = sum(keyed) / len(keyed) if keyed else float("nan")
         out["n_keyed"] = len(keyed)
+        found = per_kind_key_found.get(kind, [])
+        out["answer_has_key_when_found"] = sum(found) / len(found) if found else float("nan")
         return out
 
     latencies.sort()
@@ -217,9 +222,9 @@ def markdown_table(rows: list[dict]) -> str:
     """Configurations side by side, then per-kind recall@5 and MRR@10 for each."""
     head = (
         "| index | model | variant | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 "
-        "| answer has key | quotes on cited page "
+        "| answer has key | … page in top 5 | quotes on cited page "
         "| unanswerable declined | answerable declined | p50 ms | p95 ms |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for r in rows:
@@ -228,6 +233,7 @@ def markdown_table(rows: list[dict]) -> str:
             f"| {r['index']} | {r['model']} | {r['variant']} | {o['recall@1']:.3f} "
             f"| {o['recall@5']:.3f} | {o['recall@10']:.3f} | {o['mrr@10']:.3f} "
             f"| {o['ndcg@10']:.3f} | {o['answer_has_key']:.3f} ({o['n_keyed']}) "
+            f"| {o['answer_has_key_when_found']:.3f} "
             f"| {_share(r['quotes_on_cited_page'])} | {u['declined']}/{u['n']} "
             f"| {r['answerable_declined']}/{o['n']} | {r['latency_ms']['p50']:.1f} "
             f"| {r['latency_ms']['p95']:.1f} |"

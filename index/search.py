@@ -18,7 +18,7 @@ from index.lexical import LexicalIndex
 from index.respell import Respelled, Respeller
 from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
-from index.tokenize import keep_word_breaks, lexical_tokens
+from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
 from ingest.records import Chunk
 
 # Candidates examined for folding: enough that top_k distinct passages survive it.
@@ -180,6 +180,15 @@ class Searcher:
             self._loaded_model = embedder
         return self._loaded_model
 
+    def _coverage_words(self, topic: str) -> list[str]:
+        """The words a passage must hold to cover the question (settings.coverage_words)."""
+        words = self.settings.coverage_words
+        if words == "nouns":
+            return topic_nouns(topic) or lexical_tokens(topic)
+        if words == "content":
+            return lexical_tokens(topic)
+        raise ValueError(f"coverage_words は nouns か content です（設定値: {words!r}）")
+
     def idf(self, token: str) -> float:
         df = self._df.get(token, 0)
         return math.log(1 + (self._n_docs - df + 0.5) / (df + 0.5))
@@ -239,7 +248,7 @@ class Searcher:
             groups = [g for g in groups if self.chunks[g[0]].file in allowed]
         scores = dict(fused)
         groups.sort(key=lambda group: -max(scores[i] for i in group))
-        query_tokens = lexical_tokens(topic)
+        query_tokens = self._coverage_words(topic)
         passages = []
         for r, group in enumerate(groups[:top_k], start=1):
             i, others = group[0], group[1:]

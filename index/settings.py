@@ -58,6 +58,12 @@ class Settings:
     # None = by model (MEASURED below).
     min_coverage: float | None = None
     min_cosine: float | None = None
+    # Words coverage is counted on: "nouns" (index/tokenize.py topic_nouns) or "content"
+    # (every content word, as the no-answer rule was first calibrated). Nouns: on the
+    # development, colloquial-development and JaQuAD sets more answers hold the key phrase
+    # and far fewer answerable questions are declined (colloquial 42 -> 20 of 113), at the
+    # same balance of declines (docs/answers.md).
+    coverage_words: str = "nouns"
     answer_sentences: int = 3
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.

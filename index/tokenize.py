@@ -92,6 +92,23 @@ def lexical_tokens(text: str) -> list[str]:
     return tokens
 
 
+def topic_nouns(text: str) -> list[str]:
+    """The nouns of a question (dictionary form as written), numerals aside: what it is about.
+
+    People phrase the same question in many ways around the same nouns (「公園のトイレの
+    情報、どんな項目で持つ？」); the verbs, adjectives and asking words they wrap them in
+    (持つ, いい, 教える, どんな) are rare in documents, so weighted by IDF they would
+    dominate how much of a question a passage seems to cover."""
+    nouns = []
+    for word in _words(for_matching(text)):
+        feature = word.feature
+        if getattr(feature, "pos1", None) == "名詞" and getattr(feature, "pos2", None) != "数詞":
+            token = _base(word)
+            if token.strip():
+                nouns.append(token)
+    return nouns
+
+
 def has_person_name(text: str) -> bool:
     """Does the text contain a word UniDic tags as a person's name (固有名詞・人名)?"""
     return any(

@@ -149,3 +149,23 @@ def test_files_sharing_a_title_without_versions_are_two_documents_not_two_versio
     )
     assert len({d["series"] for d in docs[2:]}) == 1
     assert [d["latest"] for d in docs[2:]] == [False, False, True]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "性別コードって何番がどれ？",
+        "ゴミの分別をAIが教えてくれる自治体があるって聞いたんだけど",
+        "建物の詳しさのレベル LODてなに",
+    ],
+)
+def test_colloquial_wording_around_the_right_nouns_is_not_declined(searcher, question):
+    """Asked in people's words, these were declined when every content word counted
+    (教える, 聞く, 詳しい are rare in documents); coverage counts the nouns."""
+    from app.answer import compose_answer
+
+    content = Searcher(
+        searcher.build_dir, searcher.settings.with_overrides(coverage_words="content")
+    )
+    assert compose_answer(content, content.search(question)).no_answer
+    assert not compose_answer(searcher, searcher.search(question)).no_answer

@@ -36,3 +36,15 @@ def test_spaces_typed_between_keywords_stay_word_breaks():
     tokens = lexical_tokens(keep_word_breaks(query))
     assert {"キャメル", "スネーク", "ケース", "推奨"} <= set(tokens)
     assert keep_word_breaks(" 都市OS とは ") == "都市OS\nとは"
+
+
+def test_topic_nouns_keep_what_a_question_is_about_not_how_it_is_asked():
+    from index.tokenize import topic_nouns
+
+    assert topic_nouns("公園のトイレの情報、どんな項目で持つ？教えてほしいんだけど") == [
+        "公園",
+        "トイレ",
+        "情報",
+        "項目",
+    ]
+    assert topic_nouns("性別コードって何番がどれ？") == ["性別", "コード", "番"]
