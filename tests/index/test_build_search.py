@@ -169,3 +169,14 @@ def test_colloquial_wording_around_the_right_nouns_is_not_declined(searcher, que
     )
     assert compose_answer(content, content.search(question)).no_answer
     assert not compose_answer(searcher, searcher.search(question)).no_answer
+
+
+def test_a_table_of_contents_page_ranks_below_the_pages_it_points_to(searcher):
+    from index.search import is_toc_passage
+
+    toc = [c for c in searcher.chunks if c.file == APPENDIX and is_toc_passage(c.text)]
+    assert toc and all(c.page <= 7 for c in toc)  # the front matter, not body pages
+    shown = searcher.search("3D都市モデルのLOD").passages
+    assert shown and not any(is_toc_passage(p.chunk.text) for p in shown)
+    plain = Searcher(searcher.build_dir, searcher.settings.with_overrides(toc_weight=1.0))
+    assert any(is_toc_passage(p.chunk.text) for p in plain.search("3D都市モデルのLOD").passages)
