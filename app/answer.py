@@ -222,7 +222,7 @@ def _items_after(sentences: list[_Sentence], i: int, text: str) -> list[_Sentenc
     for line in sentences[i + 1 :]:
         if is_heading(line.text) or size + len(line.text) > LIST_CHARS:
             break
-        if not lead and _title_like(line.text):  # the next numbered title: its own topic
+        if _title_like(line.text):  # the next (numbered) title: its own topic
             break
         # Under a heading only a list or table rows, not the paragraphs of its section.
         if not lead and not (starts_item(line.text) or not line.text.rstrip().endswith("。")):
