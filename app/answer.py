@@ -224,8 +224,9 @@ def _items_after(sentences: list[_Sentence], i: int, text: str) -> list[_Sentenc
             break
         if _title_like(line.text):  # the next (numbered) title: its own topic
             break
-        # Under a heading only a list or table rows, not the paragraphs of its section.
-        if not lead and not (starts_item(line.text) or not line.text.rstrip().endswith("。")):
+        # Under a heading only a bulleted or numbered list, not the paragraphs or the
+        # table fragments of its section.
+        if not lead and not starts_item(line.text):
             break
         items.append(line)
         size += len(line.text)
