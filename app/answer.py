@@ -7,9 +7,9 @@ passage, so staff can check it against the PDF page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from app.asked import AskedKind, asked_kinds, gives, topic_of
+from app.asked import AskedKind, asked_kinds, gives, topic_of, value_spans
 from index import versions
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, words_with_readings
@@ -56,6 +56,8 @@ class Quote:
     page_label: str = ""  # the printed label of the first of ``pages``
     # The list items or table rows a heading or lead sentence introduces, quoted with it.
     items: tuple[str, ...] = ()
+    # Where in ``text`` the asked value stands (a date, an amount, a name): shown in bold.
+    bold: tuple[tuple[int, int], ...] = ()
 
     @property
     def page(self) -> int:
@@ -289,7 +291,11 @@ def _score_sentences(
             if _quotable(sentence):
                 relevance = searcher.coverage(query_tokens, tokens[i])
                 score = relevance + (VALUE_BONUS if holds else 0.0) - RANK_PRIOR * passage.rank
-                scored.append((score, passage.rank, i, quote_of(passage, located[i])))
+                quote = quote_of(passage, located[i])
+                if holds:
+                    asked = [k for k in kinds if k.name in holds]
+                    quote = replace(quote, bold=tuple(value_spans(asked, quote.text)))
+                scored.append((score, passage.rank, i, quote))
     return scored, found
 
 

@@ -16,10 +16,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from index.tokenize import has_person_name
+from index.tokenize import has_person_name, person_names
 
 _NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千]+)"
 _PHONE = r"\d{2,5}\s*-\s*\d{1,4}\s*-\s*\d{3,4}"
@@ -49,12 +48,40 @@ class AskedKind:
     name: str
     label: str  # what the user is told was not found
     asks: re.Pattern[str]
-    gives: Callable[[str], bool]
+    gives: _Shape | _PersonName  # called: holds a value of this kind; .spans: where
 
 
-def _pattern(regex: str) -> Callable[[str], bool]:
-    compiled = re.compile(regex)
-    return lambda text: compiled.search(text) is not None
+class _Shape:
+    """A value's shape: whether a text holds one, and where."""
+
+    def __init__(self, regex: str):
+        self._compiled = re.compile(regex)
+
+    def __call__(self, text: str) -> bool:
+        return self._compiled.search(text) is not None
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in self._compiled.finditer(text) if m.end() > m.start()]
+
+
+def _pattern(regex: str) -> _Shape:
+    return _Shape(regex)
+
+
+class _PersonName:
+    """A person's name as UniDic tags it (固有名詞・人名)."""
+
+    def __call__(self, text: str) -> bool:
+        return has_person_name(text)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        out, start = [], 0
+        for name in person_names(text):
+            at = text.find(name, start)
+            if at >= 0:
+                out.append((at, at + len(name)))
+                start = at + len(name)
+        return out
 
 
 KINDS = (
@@ -64,7 +91,9 @@ KINDS = (
         re.compile(
             r"いくら|何円|金額|費用|予算|手数料|補助率|何分の何|何%|何割|上限|課徴金|単価|相場"
         ),
-        _pattern(r"\d[\d,.]*\s*(円|万|億|%|割|分の|ドル|ユーロ)|\d+/\d+|分の[一二三四0-9]"),
+        _pattern(
+            r"\d[\d,.]*\s*(万円|億円|千円|円|万|億|%|割|分の|ドル|ユーロ)|\d+/\d+|分の[一二三四0-9]"
+        ),
     ),
     AskedKind(
         "count",
@@ -100,7 +129,7 @@ KINDS = (
         "person",
         "人名",
         re.compile(r"どなた|氏名(を教え|を知り|は[?？])|(人|者|方)の名前"),
-        has_person_name,
+        _PersonName(),
     ),
     AskedKind(
         "phone",
@@ -134,6 +163,29 @@ def asked_kinds(question: str) -> list[AskedKind]:
 
 def gives(kind: AskedKind, sentence: str) -> bool:
     return kind.gives(unicodedata.normalize("NFKC", sentence))
+
+
+def value_spans(kinds: list[AskedKind], sentence: str) -> list[tuple[int, int]]:
+    """Where in ``sentence`` (as displayed) the values of the asked kinds stand, merged and
+    in order: what the answer shows in bold. Matching is on NFKC text (２０２３ is a year)
+    and mapped back character by character."""
+    folded, origin = [], []
+    for i, char in enumerate(sentence):
+        for part in unicodedata.normalize("NFKC", char):
+            folded.append(part)
+            origin.append(i)
+    text = "".join(folded)
+    spans = sorted(
+        (origin[a], origin[b - 1] + 1) for kind in kinds for a, b in kind.gives.spans(text)
+    )
+    merged: list[tuple[int, int]] = []
+    for a, b in spans:
+        # Overlapping, or apart only by spaces (「2023 年 12 月」 is one date).
+        if merged and (a <= merged[-1][1] or not sentence[merged[-1][1] : a].strip()):
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
 
 
 def topic_of(question: str) -> str:

@@ -27,7 +27,7 @@ from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question import check_question
 from app.question_log import QuestionTiming, Stopwatch, record
-from app.safe_text import escape
+from app.safe_text import escape, escape_with_bold
 from index.paths import OutsideCorpus, corpus_file
 from index.search import ModelMismatch, Passage, Searcher
 from index.served_pdfs import pdf_url, served_pdf
@@ -213,7 +213,7 @@ def show_answer(searcher: Searcher, turn: Turn) -> None:
         if answer.passages:
             st.caption("関連する可能性のある箇所:")
     else:
-        st.markdown(escape(answer.text))
+        st.markdown(answer_markdown(answer))
         st.caption("出典:")
     for passage in answer.passages:
         show_citation(searcher, passage, f"{turn.id}-{passage.rank}")
@@ -222,6 +222,20 @@ def show_answer(searcher: Searcher, turn: Turn) -> None:
         st.caption("右上のボタンでコピーし、返信やメールに貼り付けてください。")
         st.code(reply_text(answer, docs), language=None, wrap_lines=True)
     show_feedback(searcher, turn)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The answer as displayed: escaped, with the asked value of each sentence in bold."""
+    if not answer.quotes:
+        return escape(answer.text)
+    spans_pages = {p.rank: len(p.chunk.pages) > 1 for p in answer.passages}
+    lines = []
+    for quote in answer.quotes:
+        plain = quote.line(spans_pages.get(quote.rank, False))
+        head, _, items = plain.partition("\n")
+        shown = escape_with_bold(quote.text, quote.bold) + escape(head[len(quote.text) :])
+        lines.append(shown + (escape("\n" + items) if items else ""))
+    return "  \n".join(lines)
 
 
 def show_feedback(searcher: Searcher, turn: Turn) -> None:

@@ -16,6 +16,7 @@ reader does not see and which no autolink pattern matches.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 WORD_JOINER = "\u2060"
 # "www" before a dot, a scheme's "://" and an e-mail's "@" would start an autolink.
@@ -47,3 +48,16 @@ def escape(text: str) -> str:
 def escape_markdown_file(text: str) -> str:
     """Lighter escaping for an exported .md file that still renders nothing active."""
     return _MARKDOWN_ACTIVE.sub(_inert, text)
+
+
+def escape_with_bold(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """:func:`escape`, with the given character ranges of ``text`` in bold (the asked value
+    in a quoted sentence). Only our own ``**`` are active."""
+    out, at = [], 0
+    for start, end in spans:
+        if start < at or end <= start or not text[start:end].strip():
+            continue
+        out += [escape(text[at:start]), "**", escape(text[start:end].strip()), "**"]
+        at = end
+    out.append(escape(text[at:]))
+    return "".join(out)

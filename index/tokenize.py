@@ -109,13 +109,19 @@ def topic_nouns(text: str) -> list[str]:
     return nouns
 
 
+def person_names(text: str) -> list[str]:
+    """Words of the text UniDic tags as a person's name (固有名詞・人名), as written."""
+    return [
+        w.surface
+        for w in _words(text)
+        if getattr(w.feature, "pos2", None) == "固有名詞"
+        and getattr(w.feature, "pos3", None) == "人名"
+    ]
+
+
 def has_person_name(text: str) -> bool:
     """Does the text contain a word UniDic tags as a person's name (固有名詞・人名)?"""
-    return any(
-        getattr(w.feature, "pos2", None) == "固有名詞"
-        and getattr(w.feature, "pos3", None) == "人名"
-        for w in _words(for_matching(text))
-    )
+    return bool(person_names(for_matching(text)))
 
 
 def reading_of(token: str) -> str:

@@ -70,3 +70,23 @@ def test_the_topic_is_the_question_without_the_words_that_ask():
     topic = topic_of("データ連携基盤の導入にかかる補助率は何分の何？")
     assert "データ連携基盤" in topic and "補助率" not in topic and "何分の何" not in topic
     assert topic_of("都市OSとは何ですか") == "都市OSとは何ですか"
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "bold"),
+    [
+        (
+            "EUのAI法案はいつ大筋合意されたか",
+            "大筋合意し（２０２３ 年 12 月）、最終案を承認した（2024 年 3 月）。",
+            ["２０２３ 年 12 月", "2024 年 3 月"],
+        ),
+        ("補助率はいくら？", "補助率は 2/3 以内、上限は 1,000 万円です。", ["2/3", "1,000 万円"]),
+        ("座長はどなたですか", "座長は松尾豊東京大学教授です。", ["松尾豊"]),
+        ("都市OSとは何ですか", "都市OSは 2020 年に定義された。", []),  # asks for no value
+    ],
+)
+def test_the_asked_value_is_located_in_the_sentence_as_displayed(question, sentence, bold):
+    from app.asked import value_spans
+
+    spans = value_spans(asked_kinds(question), sentence)
+    assert [sentence[a:b] for a, b in spans] == bold

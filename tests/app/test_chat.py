@@ -295,3 +295,11 @@ def test_each_question_logs_where_the_server_time_went(chat):
     assert row["retrieval_ms"] > 0 and row["answer_ms"] > 0 and row["render_ms"] > 0
     assert row["total_ms"] >= row["retrieval_ms"] + row["answer_ms"]
     assert "コア" not in json.dumps(row, ensure_ascii=False)  # the question is never logged
+
+
+def test_the_asked_value_is_bold_in_the_answer(chat):
+    ask(chat, "EUのAI法案はいつ大筋合意されたか")
+    answer = chat.chat_message[1].markdown[0].value
+    assert re.search(r"\*\*2023 年 12 月\*\*", answer)
+    turn = chat.session_state["turns"][-1]
+    assert "**" not in turn.answer.text  # the copied and exported text stays plain

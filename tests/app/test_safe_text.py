@@ -41,3 +41,13 @@ def test_brackets_and_html_are_escaped_for_display():
 
 def test_line_breaks_survive_display():
     assert escape("一行目\n二行目") == "一行目  \n二行目"
+
+
+def test_only_our_own_bold_is_active():
+    from app.safe_text import escape_with_bold
+
+    text = "**罠** は 2023 年 12 月 [x](y)"
+    start = text.index("2023")
+    out = escape_with_bold(text, [(start, start + len("2023 年 12 月"))])
+    assert out.count("**") == 2 and "**2023 年 12 月**" in out
+    assert "\\*\\*罠\\*\\*" in out and "\\[x\\]\\(y\\)" in out
