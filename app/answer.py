@@ -58,16 +58,24 @@ class Quote:
     items: tuple[str, ...] = ()
     # Where in ``text`` the asked value stands (a date, an amount, a name): shown in bold.
     bold: tuple[tuple[int, int], ...] = ()
+    # Its passage spans pages, so the mark names the sentence's own page.
+    names_page: bool = False
 
     @property
     def page(self) -> int:
         return self.pages[0]
 
-    def line(self, spans_pages: bool) -> str:
-        """The answer's line(s): the sentence, its citation mark and, when the passage spans
-        several pages, the page it is printed on; then the items it introduces."""
-        mark = f"[{self.rank}]" + (f"（p.{'–'.join(map(str, self.pages))}）" if spans_pages else "")
-        return "\n".join([f"{self.text} {mark}", *(f"　{item}" for item in self.items)])
+    @property
+    def mark(self) -> str:
+        """The citation mark after the sentence: 「[1]」, or 「[1]（p.67）」 when the passage
+        spans pages and the page must be named."""
+        page = f"（p.{'–'.join(map(str, self.pages))}）" if self.names_page else ""
+        return f"[{self.rank}]{page}"
+
+    @property
+    def line(self) -> str:
+        """The answer's line(s): the sentence with its mark, then the items it introduces."""
+        return "\n".join([f"{self.text} {self.mark}", *(f"　{item}" for item in self.items)])
 
 
 @dataclass(frozen=True)
@@ -201,6 +209,7 @@ def quote_of(passage: Passage, sentence: _Sentence, items: list[_Sentence] = ())
         pages,
         chunk.label_of(pages[0]),
         tuple(_shorten(i.text) for i in items),
+        names_page=len(chunk.pages) > 1,
     )
 
 
@@ -319,8 +328,7 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     best = _distinct(sorted(scored, key=lambda s: -s[0]))[: settings.answer_sentences]
     best.sort(key=lambda s: (s[1], s[2]))  # read in document order, passage by passage
     quotes = tuple(quote for *_, quote in best)
-    spans = {p.rank: len(p.chunk.pages) > 1 for p in result.passages}
-    text = "\n".join(q.line(spans[q.rank]) for q in quotes)
+    text = "\n".join(q.line for q in quotes)
     return Answer(
         result.question, text, False, result.passages, respelled=result.respelled, quotes=quotes
     )

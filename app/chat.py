@@ -228,13 +228,10 @@ def answer_markdown(answer: Answer) -> str:
     """The answer as displayed: escaped, with the asked value of each sentence in bold."""
     if not answer.quotes:
         return escape(answer.text)
-    spans_pages = {p.rank: len(p.chunk.pages) > 1 for p in answer.passages}
     lines = []
     for quote in answer.quotes:
-        plain = quote.line(spans_pages.get(quote.rank, False))
-        head, _, items = plain.partition("\n")
-        shown = escape_with_bold(quote.text, quote.bold) + escape(head[len(quote.text) :])
-        lines.append(shown + (escape("\n" + items) if items else ""))
+        lines.append(escape_with_bold(quote.text, quote.bold) + escape(f" {quote.mark}"))
+        lines += [escape(f"　{item}") for item in quote.items]
     return "  \n".join(lines)
 
 

@@ -29,6 +29,9 @@ from pathlib import Path
 
 from app.answer import Quote, compose_answer
 from index.search import Searcher
+from ingest.cleaning import clean_pages
+from ingest.normalize import for_matching
+from ingest.pdf_reader import read_pdf
 
 KS = (1, 5, 10)
 
@@ -61,10 +64,6 @@ class PrintedPages:
 
     def _of(self, file: str) -> list[str]:
         if file not in self._pages:
-            from ingest.cleaning import clean_pages
-            from ingest.normalize import for_matching
-            from ingest.pdf_reader import read_pdf
-
             # Page by page, with printed line numbers and running heads taken off as the
             # build does; nothing here moves text between pages, unlike chunking.
             raw = read_pdf(self._corpus / file)
@@ -76,8 +75,6 @@ class PrintedPages:
         """Is the quoted sentence printed on its pages (both, for one over a page break)?
         Compared on letters and digits only: bullets our cleaning puts for symbol-font
         glyphs, dot leaders and spacing differ between the text layer and our text."""
-        from ingest.normalize import for_matching
-
         pages = self._of(quote.file)
         if not all(0 < p <= len(pages) for p in quote.pages):
             return False
