@@ -27,7 +27,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.answer import Quote, compose_answer
+from app.answer import compose_answer
+from app.quotes import Quote
 from index.search import Searcher
 from ingest.cleaning import clean_pages
 from ingest.normalize import for_matching

@@ -69,6 +69,14 @@ class Settings:
     # development and colloquial sets, and 0.5 moves such pages out of the top 5.
     toc_weight: float = 0.5
     answer_sentences: int = 3
+    # Which sentences answer: "learned" (app/selector.py, a model trained on JaQuAD) or
+    # "rules" (word coverage and bonuses, as before it; declines by the no-answer rule).
+    selector: str = "learned"
+    # The learned selector reads this many top passages, and declines when no sentence's
+    # probability of holding the answer reaches answer_confidence; None = the threshold
+    # chosen when it was trained (app/selector_weights.json, docs/answers.md).
+    answer_passages: int = 5
+    answer_confidence: float | None = None
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
     ingest_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
@@ -111,7 +119,7 @@ class Settings:
 
 def _coerce(settings: Settings, name: str, value: Any) -> Any:
     current = getattr(settings, name)
-    if name in ("dense_weight", "min_coverage", "min_cosine"):  # None means "by model"
+    if name in ("dense_weight", "min_coverage", "min_cosine", "answer_confidence"):  # None: auto
         return None if value in ("", "auto") else float(value)
     if isinstance(current, Path) or name == "cache":
         return Path(value).expanduser()

@@ -141,3 +141,21 @@ def words_with_readings(text: str) -> list[tuple[str, str, str, str, bool]]:
         )
         for w in _words(text)
     ]
+
+
+def entity_kinds(text: str) -> frozenset[str]:
+    """What kinds of named or counted thing the text holds, as UniDic tags them:
+    "person", "place", "proper" (any proper noun) and "number" (numerals)."""
+    kinds = set()
+    for w in _words(for_matching(text)):
+        pos2 = getattr(w.feature, "pos2", None)
+        if pos2 == "数詞":
+            kinds.add("number")
+        elif pos2 == "固有名詞":
+            kinds.add("proper")
+            pos3 = getattr(w.feature, "pos3", None)
+            if pos3 == "人名":
+                kinds.add("person")
+            elif pos3 == "地名":
+                kinds.add("place")
+    return frozenset(kinds)

@@ -113,8 +113,8 @@ def test_the_answer_text_is_checked_for_a_key_phrase(answer, held):
 
 
 def test_a_quote_over_a_page_break_is_found_across_the_two_pages():
-    from app.answer import Quote
     from app.evaluate import PrintedPages
+    from app.quotes import Quote
 
     printed = PrintedPages(Path("."))
     printed._pages["a.pdf"] = ["見出し前の文本文の前半", "脚注本文の後半です次の文"]
