@@ -18,7 +18,7 @@ from index.tokenize import lexical_tokens, words_with_readings
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
 # The version rule looks at the editions named in, and by, this many top passages.
 VERSION_PASSAGES = 3
-SELECTORS = ("learned", "rules")
+SELECTORS = ("learned", "rules")  # for both selector and decline
 
 
 @dataclass(frozen=True)
@@ -114,22 +114,27 @@ def _version_reason(searcher: Searcher, missing: list[str], top: Passage) -> str
 def _ranked(
     searcher: Searcher, result: SearchResult, kinds: list[AskedKind]
 ) -> tuple[list[tuple[float, Candidate]], bool]:
-    """Candidates best first with their scores, and whether the selector is sure enough
-    that one of them answers."""
+    """Candidates best first with their scores, and whether the learned decline (when it
+    is the one in use) is sure enough that one of them answers."""
     s = searcher.settings
-    if s.selector == "rules":
-        pool = candidates(searcher, result, result.passages[:RULE_PASSAGES], kinds)
-        scores = [rule_score(c) for c in pool]
-        sure = True
-    elif s.selector == "learned":
-        pool = candidates(searcher, result, result.passages[: s.answer_passages], kinds)
+    for name in ("selector", "decline"):
+        if getattr(s, name) not in SELECTORS:
+            raise ValueError(
+                f"{name} は {' か '.join(SELECTORS)} です（設定値: {getattr(s, name)!r}）"
+            )
+    depth = s.answer_passages if s.selector == "learned" else RULE_PASSAGES
+    pool = candidates(searcher, result, result.passages[:depth], kinds)
+    sure = True
+    if "learned" in (s.selector, s.decline) and pool:
         selector = load_selector()
         probabilities = selector.probabilities(pool)
-        scores = probabilities.tolist()
-        floor = selector.floor if s.answer_confidence is None else s.answer_confidence
-        sure = selector.confidence(pool, probabilities) >= floor
+        if s.decline == "learned":
+            floor = selector.floor if s.answer_confidence is None else s.answer_confidence
+            sure = selector.confidence(pool, probabilities) >= floor
+    if s.selector == "learned":
+        scores = probabilities.tolist() if pool else []
     else:
-        raise ValueError(f"selector は {' か '.join(SELECTORS)} です（設定値: {s.selector!r}）")
+        scores = [rule_score(c) for c in pool]
     return sorted(zip(scores, pool, strict=True), key=lambda sc: -sc[0]), sure
 
 
@@ -139,7 +144,7 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     def decline(reason: str) -> Answer:
         return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
 
-    rules = settings.selector == "rules"
+    rules = settings.decline == "rules"
     if not result.passages or (
         rules and is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine)
     ):
@@ -152,12 +157,10 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     if not ranked:
         return decline(NOTHING_QUOTABLE)
     found = set().union(*(c.holds for _, c in ranked))
-    lacking = [k for k in kinds if k.name not in found]
-    if rules and lacking:
-        return decline(_value_reason(lacking))
-    if not sure:  # the selector doubts that any sentence answers
-        if lacking:
+    if lacking := [k for k in kinds if k.name not in found]:
+        if rules or not sure:
             return decline(_value_reason(lacking))
+    if not sure:  # the learned decline doubts that any sentence answers
         if result.best_coverage < settings.no_answer_coverage:
             return decline(_unrelated_reason(searcher, result))
         return decline(UNSURE)

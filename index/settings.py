@@ -69,12 +69,15 @@ class Settings:
     # development and colloquial sets, and 0.5 moves such pages out of the top 5.
     toc_weight: float = 0.5
     answer_sentences: int = 3
-    # Which sentences answer: "learned" (app/selector.py, a model trained on JaQuAD) or
-    # "rules" (word coverage and bonuses, as before it; declines by the no-answer rule).
+    # Which sentences answer: "learned" (app/selector.py, a model trained on JaQuAD and our
+    # development sets) or "rules" (word coverage and bonuses, as before it). ``decline``:
+    # when to say the documents do not answer: "learned" (the selector's confidence) or
+    # "rules" (the no-answer rule above and a missing asked value). docs/answers.md.
     selector: str = "learned"
-    # The learned selector reads this many top passages, and declines when no sentence's
-    # probability of holding the answer reaches answer_confidence; None = the threshold
-    # chosen when it was trained (app/selector_weights.json, docs/answers.md).
+    decline: str = "learned"
+    # The learned selector reads this many top passages; the learned decline declines when
+    # its confidence is below answer_confidence (None = the threshold chosen when it was
+    # trained, app/selector_weights.json).
     answer_passages: int = 5
     answer_confidence: float | None = None
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
