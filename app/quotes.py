@@ -137,7 +137,9 @@ def items_after(sentences: list[Sentence], i: int, text: str) -> list[Sentence]:
         size += len(line.text)
         if len(items) == LIST_ITEMS:
             break
-    return items if len(items) >= 2 else []
+    # A lead announces its list, so one line of choices (「電気、ガソリン、…」) is one; under a
+    # heading a single line is as likely the start of a paragraph.
+    return items if len(items) >= (1 if lead else 2) else []
 
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -154,11 +156,14 @@ def title_like(text: str) -> bool:
 
 def quotable(sentence: str) -> bool:
     """A sentence that can stand as an answer: not a heading, a table-of-contents line, a
-    figure or table title, or a reference entry that is mostly its URL."""
+    figure or table title, or a reference entry (a URL in a line that is not a sentence,
+    「8 NTTコミュニケーションズ「…」 https://…」)."""
     text = sentence.strip()
     if len(text) < MIN_SENTENCE_CHARS or title_like(text) or is_toc_line(text):
         return False
     if is_caption(text):
+        return False
+    if _URL.search(text) and not text.endswith("。"):
         return False
     return len(_URL.sub("", text).strip()) >= MIN_SENTENCE_CHARS
 

@@ -62,14 +62,19 @@ FEATURES = (
     "bigrams",  # share of the question's character bigrams in the sentence
     "bigrams_near",
     "novel",  # share of the sentence's words that are not the question's
+    "sentence_cosine",  # the sentence's embedding against the question's
+    "cosine_gap",  # the best candidate's sentence_cosine minus this one's
+    "coverage_gap",  # the best candidate's coverage minus this one's
     "passage_coverage",
     "passage_cosine",
     "inverse_rank",
     "relative_score",  # the passage's search score over the top passage's
     "best_coverage",  # how well any passage covers the question (the same for all sentences)
+    "question_words",  # log of how many distinct content words the question has
     "position",  # 0 first sentence of the passage ... 1 last
     "first",
     "log_chars",
+    "complete",  # ends as a sentence does (。), unlike a table cell or a title line
     "block",  # a heading or lead sentence quoted with its list
     "lead",  # 「以下のとおり」 and the like
     "asks_value",  # the question asks for a date, amount, count, name, contact, version
@@ -137,6 +142,7 @@ def candidates(
     shared = {
         "passage_coverage": 0.0,
         "best_coverage": result.best_coverage,
+        "question_words": math.log1p(len(query_set)),
         "asks_value": float(bool(kinds)),
         **{f"asks_{k}": float(v) for k, v in wh.items()},
     }
@@ -194,8 +200,8 @@ def candidates(
                         ),
                     )
                 )
-            if not quotable(text):
-                continue
+            if not quotable(text) or (items and base["lead"]):
+                continue  # a lead with its list is quoted whole, never alone
             quote = quote_of(passage, located[i])
             if holds:
                 asked = [k for k in kinds if k.name in holds]
@@ -222,6 +228,25 @@ def candidates(
                     ),
                 )
             )
+    return _with_similarities(searcher, question, out)
+
+
+def _with_similarities(searcher: Searcher, question: str, pool: list[Candidate]) -> list[Candidate]:
+    """Fill in the features that compare a candidate with the question's embedding and
+    with the other candidates."""
+    if not pool:
+        return pool
+    texts = ["\n".join((c.quote.text, *c.quote.items)) for c in pool]
+    cosines = searcher.similarities(question, texts)
+    coverage = np.array([c.feature("coverage") for c in pool])
+    at = (_INDEX["sentence_cosine"], _INDEX["cosine_gap"], _INDEX["coverage_gap"])
+    out = []
+    for c, cosine, cov in zip(pool, cosines, coverage, strict=True):
+        values = list(c.features)
+        values[at[0]] = float(cosine)
+        values[at[1]] = float(cosines.max() - cosine)
+        values[at[2]] = float(coverage.max() - cov)
+        out.append(replace(c, features=tuple(values)))
     return out
 
 
@@ -252,10 +277,15 @@ def _features(
     }
     values = {
         **base,
+        # Filled in once every candidate is known (_with_similarities).
+        "sentence_cosine": 0.0,
+        "cosine_gap": 0.0,
+        "coverage_gap": 0.0,
         "coverage": searcher.coverage(query_tokens, tokens),
         "bigrams": _share(query_bigrams, grams),
         "novel": len(tokens - query_set) / len(tokens) if tokens else 0.0,
         "log_chars": math.log1p(len(text)),
+        "complete": float(text.rstrip().endswith(("。", "．", "）。"))),
         "block": float(block),
         "holds_value": float(holds),
         "holds_value_near_topic": float(near_topic),
@@ -293,6 +323,8 @@ QUESTION_FEATURES = (
     "second_probability",
     "best_coverage",
     "best_cosine",
+    "best_bigrams",
+    "question_words",
     "asks_value",
     "value_missing",  # it asks for a value that no sentence near its topic holds
 )
@@ -309,6 +341,8 @@ def question_features(rows: np.ndarray, probabilities: np.ndarray) -> tuple[floa
         float(ranked[1]) if len(ranked) > 1 else 0.0,
         float(column["best_coverage"][0]),
         float(column["passage_cosine"].max()),
+        float(column["bigrams_near"].max()),
+        float(column["question_words"][0]),
         asks,
         float(asks and not column["holds_value_near_topic"].any()),
     )

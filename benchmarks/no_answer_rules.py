@@ -1,5 +1,6 @@
-"""The no-answer trade-off: how many unanswerable questions each rule declines, and at what
-cost in answerable questions wrongly declined.
+"""The no-answer trade-off of the hand rules (``decline = "rules"``): how many unanswerable
+questions each rule declines, and at what cost in answerable questions wrongly declined.
+The learned decline is compared with them by benchmarks/answer_selector.py.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/no_answer_rules.py \
         --index /tmp/final --qa tests/data/dev_questions.jsonl [--qa MORE.jsonl]
@@ -18,6 +19,7 @@ from pathlib import Path
 from unittest import mock
 
 from app import answer as answer_module
+from app import selector as selector_module
 from app.evaluate import load_questions
 from index.search import Searcher, model_of
 from index.settings import load_settings
@@ -27,7 +29,7 @@ from index.store import current_build
 @contextmanager
 def _variant(versions: bool, values: bool, window: int) -> Iterator[None]:
     with (
-        mock.patch.object(answer_module, "EVIDENCE_WINDOW", window),
+        mock.patch.object(selector_module, "WINDOW", window),
         mock.patch.object(
             answer_module,
             "missing_versions",
@@ -56,7 +58,8 @@ def main() -> None:
     args = parser.parse_args()
     settings = load_settings(index_dir=args.index)
     build = current_build(args.index)
-    searcher = Searcher(build, settings.with_overrides(model=model_of(build)))
+    rules = settings.with_overrides(model=model_of(build), selector="rules", decline="rules")
+    searcher = Searcher(build, rules)
     for path in args.qa:
         questions = load_questions(path)
         results = [(q, searcher.search(q.question)) for q in questions]

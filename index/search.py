@@ -188,6 +188,16 @@ class Searcher:
             self._loaded_model = embedder
         return self._loaded_model
 
+    def similarities(self, question: str, texts: list[str]) -> np.ndarray:
+        """Cosine of each text with the question, embedded as the search embeds them."""
+        if not texts:
+            return np.zeros(0)
+        embedder = self._embedder()
+        query = embedder.encode_queries([question])[0]
+        vectors = embedder.encode_documents(texts)
+        norms = np.linalg.norm(vectors, axis=1) * (np.linalg.norm(query) or 1.0)
+        return (vectors @ query) / np.where(norms > 0, norms, 1.0)
+
     def _coverage_words(self, topic: str) -> list[str]:
         """The words a passage must hold to cover the question (settings.coverage_words)."""
         words = self.settings.coverage_words

@@ -61,3 +61,15 @@ def test_sentences_keep_their_place_in_the_passage_for_their_page():
     first, second = sentences_of(passage)
     assert quote_of(passage, first).pages == (4,)
     assert quote_of(passage, second).pages == (5,)
+
+
+def test_a_lead_sentence_brings_a_single_line_of_choices():
+    text = "燃料種別は以下から選択します。\n電気、ガソリン、ディーゼル、自然エネルギー、なし"
+    items = items_after(sentences_of(_passage(text)), 0, text)
+    assert [i.text for i in items] == ["電気、ガソリン、ディーゼル、自然エネルギー、なし"]
+
+
+def test_a_reference_entry_with_a_url_is_not_quoted():
+    entry = "8 ＮＴＴコミュニケーションズ株式会社「ＮＴＴ版ＬＬＭ」 https://group.ntt/jp/a.pdf"
+    assert not quotable(entry)
+    assert quotable("詳しくは https://www.digital.go.jp/ に掲載しています。")

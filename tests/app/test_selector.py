@@ -56,11 +56,13 @@ def test_question_features_read_the_best_two_probabilities_and_a_missing_value()
     rows[:, FEATURES.index("asks_value")] = 1.0  # asks for a value none of them holds
     rows[:, FEATURES.index("best_coverage")] = 0.6
     rows[1, FEATURES.index("passage_cosine")] = 0.9
+    rows[2, FEATURES.index("bigrams_near")] = 0.5
     values = question_features(rows, np.array([0.2, 0.7, 0.4]))
     features = dict(zip(QUESTION_FEATURES, values, strict=True))
     assert features["best_probability"] == 0.7
     assert features["second_probability"] == 0.4
     assert features["best_cosine"] == 0.9
+    assert features["best_bigrams"] == 0.5
     assert features["value_missing"] == 1.0
 
 
