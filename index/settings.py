@@ -69,12 +69,15 @@ class Settings:
     # development and colloquial sets, and 0.5 moves such pages out of the top 5.
     toc_weight: float = 0.5
     answer_sentences: int = 3
-    # Which sentences answer: "learned" (app/selector.py, a model trained on JaQuAD and our
-    # development sets) or "rules" (word coverage and bonuses, as before it). ``decline``:
-    # when to say the documents do not answer: "learned" (the selector's confidence) or
-    # "rules" (the no-answer rule above and a missing asked value). docs/answers.md.
-    selector: str = "learned"
-    decline: str = "learned"
+    # Which sentences answer: "rules" (word coverage, with bonuses for the asked value and
+    # for a lead with its list) or "learned" (app/selector.py, logistic regressions trained
+    # on JaQuAD and our development sets). ``decline``: when to say the documents do not
+    # answer: "rules" (the no-answer rule above and a missing asked value) or "learned"
+    # (the selector's confidence). The learned pair beat the rules on JaQuAD but not on
+    # our own held-out sets; a fresh set (round 3) tied them, and ties go to the rules
+    # (docs/answers.md, "The learned answer selector").
+    selector: str = "rules"
+    decline: str = "rules"
     # The learned selector reads this many top passages; the learned decline declines when
     # its confidence is below answer_confidence (None = the threshold chosen when it was
     # trained, app/selector_weights.json).

@@ -97,3 +97,33 @@ def test_the_selector_is_less_sure_when_the_passage_does_not_say_it(searcher):
         return selector.confidence(pool, selector.probabilities(pool))
 
     assert confidence("大仏の高さは何メートル？") > confidence("市役所の駐車場の料金はいくら？")
+
+
+@pytest.fixture(scope="module")
+def learned(built_index):
+    from index.search import Searcher
+
+    settings, _ = built_index
+    return Searcher.open(settings.with_overrides(selector="learned", decline="learned"))
+
+
+@pytest.mark.integration
+def test_the_learned_pair_answers_with_the_date_and_declines_the_unrelated(learned):
+    from app.answer import answer_question
+
+    answer = answer_question(learned, "EUのAI法案っていつ大筋合意したの？")
+    assert not answer.no_answer
+    assert "2023 年 12 月" in answer.text or "2023年12月" in answer.text
+    declined = answer_question(learned, "市役所の駐車場は何台停められますか")
+    assert declined.no_answer and declined.reason
+
+
+@pytest.mark.integration
+def test_an_unknown_selector_is_refused_in_japanese(built_index):
+    from app.answer import answer_question
+    from index.search import Searcher
+
+    settings, _ = built_index
+    searcher = Searcher.open(settings.with_overrides(selector="learnd"))
+    with pytest.raises(ValueError, match="selector は"):
+        answer_question(searcher, "EUのAI法案はいつ大筋合意に至ったか")
