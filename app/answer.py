@@ -123,9 +123,10 @@ def _ranked(
                 f"{name} は {' か '.join(SELECTORS)} です（設定値: {getattr(s, name)!r}）"
             )
     depth = s.answer_passages if s.selector == "learned" else RULE_PASSAGES
-    pool = candidates(searcher, result, result.passages[:depth], kinds)
+    learned = "learned" in (s.selector, s.decline)
+    pool = candidates(searcher, result, result.passages[:depth], kinds, compare=learned)
     sure = True
-    if "learned" in (s.selector, s.decline) and pool:
+    if learned and pool:
         selector = load_selector()
         probabilities = selector.probabilities(pool)
         if s.decline == "learned":

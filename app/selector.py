@@ -127,16 +127,23 @@ def _share(wanted: set[str], found: set[str]) -> float:
 
 
 def candidates(
-    searcher: Searcher, result: SearchResult, passages: tuple[Passage, ...], kinds: list[AskedKind]
+    searcher: Searcher,
+    result: SearchResult,
+    passages: tuple[Passage, ...],
+    kinds: list[AskedKind],
+    compare: bool = True,
 ) -> list[Candidate]:
     """Every quotable sentence of ``passages`` (and every heading or lead sentence with
-    the list it introduces), with its features."""
+    the list it introduces), with its features. ``compare=False`` leaves out the
+    features that embed every candidate (the rules do not read them; with a transformer
+    embedder they are most of the cost)."""
     question = result.text
     query_tokens = lexical_tokens(question)
     query_set = set(query_tokens)
     # The value must sit near what it is asked about, not just near 「補助率」 itself.
-    topic_tokens = lexical_tokens(topic_of(question)) or query_tokens
-    query_bigrams = _bigrams(topic_of(question)) or _bigrams(question)
+    topic = topic_of(question)
+    topic_tokens = lexical_tokens(topic) or query_tokens
+    query_bigrams = _bigrams(topic) or _bigrams(question)
     wh = asked_words(question)
     top_score = max((p.score for p in passages), default=0.0) or 1.0
     shared = {
@@ -156,11 +163,9 @@ def candidates(
         for i, text in enumerate(texts):
             lo, hi = max(0, i - WINDOW), i + WINDOW + 1
             near = set().union(*tokens[lo:hi])
-            holds = frozenset(
-                k.name
-                for k in kinds
-                if gives(k, text) and searcher.coverage(topic_tokens, near) >= EVIDENCE_COVERAGE
-            )
+            topic_near = searcher.coverage(topic_tokens, near)
+            given = frozenset(k.name for k in kinds if gives(k, text))
+            holds = given if topic_near >= EVIDENCE_COVERAGE else frozenset()
             base = {
                 **shared,
                 "passage_coverage": passage.coverage,
@@ -169,7 +174,7 @@ def candidates(
                 "relative_score": passage.score / top_score,
                 "position": i / last,
                 "first": float(i == 0),
-                "topic_near": searcher.coverage(topic_tokens, near),
+                "topic_near": topic_near,
                 "coverage_near": searcher.coverage(query_tokens, near),
                 "bigrams_near": _share(query_bigrams, set().union(*grams[lo:hi])),
                 "lead": float(bool(LEAD.search(text.strip()))),
@@ -222,13 +227,13 @@ def candidates(
                         query_bigrams,
                         wh,
                         kinds,
-                        holds=any(gives(k, text) for k in kinds),
+                        holds=bool(given),
                         near_topic=bool(holds),
                         block=False,
                     ),
                 )
             )
-    return _with_similarities(searcher, question, out)
+    return _with_similarities(searcher, question, out) if compare else out
 
 
 def _with_similarities(searcher: Searcher, question: str, pool: list[Candidate]) -> list[Candidate]:

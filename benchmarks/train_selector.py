@@ -58,6 +58,9 @@ from index.settings import load_settings
 
 log = logging.getLogger("train_selector")
 
+ATTRIBUTION = "Skelter Labs, CC BY-SA 3.0"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+
 
 def collect(
     searcher: Searcher, questions: list[Question], left_out_share: float = 0.0
@@ -310,9 +313,6 @@ def main() -> int:
         print("  " + ", ".join(f"{name} {w:+.2f}" for name, w in weights))
     return 0
 
-
-ATTRIBUTION = "Skelter Labs, CC BY-SA 3.0"
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
 if __name__ == "__main__":
     sys.exit(main())
