@@ -273,11 +273,20 @@ def _export_onnx(bert, tokenizer, folder: Path) -> None:
 
 
 def main() -> int:
+    from index.dense import e5_small_dir
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder to write")
+    parser.add_argument(
+        "--out", type=Path, help="folder to write (default: where scqa looks, var/models/…)"
+    )
+    parser.add_argument("--force", action="store_true", help="convert even if already done")
     args = parser.parse_args()
+    out = args.out or e5_small_dir()
+    if (out / ONNX_INT8).exists() and not args.force:
+        print(f"{out} (変換済み)")
+        return 0
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    print(convert(args.out))
+    print(convert(out))
     return 0
 
 

@@ -12,6 +12,7 @@ import faiss
 import numpy as np
 
 from index import versions
+from index.colloquial import without_request_words
 from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
@@ -237,6 +238,8 @@ class Searcher:
             asked = []  # a year that names no version of any document is part of the question
         # Version mentions pick the version (below); they are not what the question is about.
         topic = versions.without_marks(respelled.text) if asked else respelled.text
+        if s.drop_request_words:
+            topic = without_request_words(topic)
         lexical = self._lexical.scores(topic)
         query = self._embedder().encode_queries([topic])[0]
         dense = cosine_scores(self._vectors, query)

