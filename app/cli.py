@@ -450,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def common(p: argparse.ArgumentParser) -> None:
         p.add_argument("--index", type=Path, help="インデックスのフォルダ（既定: var/index）")
-        p.add_argument("--model", help="埋め込みモデル（既定: chive-static）")
+        p.add_argument("--model", help="埋め込みモデル（既定: e5-small）")
 
     build = sub.add_parser("build", help="PDFフォルダからインデックスを作る")
     common(build)

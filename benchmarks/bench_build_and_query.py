@@ -4,9 +4,19 @@
         --corpus ../shared/corpus --questions tests/data/dev_questions.jsonl [--index DIR]
 
 Prints one JSON object: build seconds per stage, pages, chunks, and per-question
-latency percentiles after load: retrieval (Searcher.search) and answer composition
-(compose_answer on the retrieved passages) apart, with the machine.
-Run with one thread and with two to compare; nothing else heavy at the same time.
+latency percentiles after load: retrieval (Searcher.search), the question's
+embedding alone, and answer composition (compose_answer on the retrieved passages)
+apart, with the machine. Run with one thread and with two to compare; nothing else
+heavy at the same time.
+
+Side by side, one run (issue 13's build budget):
+
+    .venv/bin/python benchmarks/bench_build_and_query.py --corpus ../shared/corpus \
+        --questions tests/data/colloquial_dev_questions.jsonl --compare e5-small chive-static
+
+builds each model's index from nothing (no vector or parse cache) with ``--build-threads``
+(default 2, the machine's cores), then, in fresh processes on one thread, measures the
+queries and how long a new ``scqa ask`` takes to print its first answer.
 """
 
 from __future__ import annotations
@@ -16,6 +26,8 @@ import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -47,7 +59,12 @@ def main() -> None:
     parser.add_argument(
         "--index", type=Path, help="measure queries on this existing index (no build)"
     )
+    parser.add_argument("--compare", nargs="+", metavar="MODEL", help="models side by side")
+    parser.add_argument("--build-threads", type=int, default=2)
     args = parser.parse_args()
+    if args.compare:
+        compare(args)
+        return
     torch.set_num_threads(args.threads)
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +84,8 @@ def main() -> None:
         load_seconds = time.perf_counter() - start
         questions = [q.question for q in load_questions(args.questions)]
         searcher.search(questions[0])  # warm-up
-        latencies, composing = [], []
+        latencies, composing, encoding = [], [], []
+        embedder = searcher._embedder()
         for _ in range(args.repeat):
             for question in questions:
                 t = time.perf_counter()
@@ -76,8 +94,12 @@ def main() -> None:
                 compose_answer(searcher, result)
                 latencies.append((t2 - t) * 1000)
                 composing.append((time.perf_counter() - t2) * 1000)
+                t3 = time.perf_counter()
+                embedder.encode_queries([question])
+                encoding.append((time.perf_counter() - t3) * 1000)
     latencies.sort()
     composing.sort()
+    encoding.sort()
     print(
         json.dumps(
             {
@@ -93,12 +115,56 @@ def main() -> None:
                 "load_seconds": round(load_seconds, 1),
                 "queries": len(latencies),
                 "latency_ms": _percentiles(latencies),
+                "query_embedding_ms": _percentiles(encoding),
                 "answer_ms": _percentiles(composing),
             },
             ensure_ascii=False,
             indent=1,
         )
     )
+
+
+def compare(args: argparse.Namespace) -> None:
+    """Each model: a full build from nothing, then queries and a new process's first answer
+    measured on one thread, in subprocesses so that each starts cold."""
+    rows = []
+    for model in args.compare:
+        with tempfile.TemporaryDirectory() as tmp:
+            index = Path(tmp) / "index"
+            env = {**os.environ, "OMP_NUM_THREADS": str(args.build_threads), "SCQA_MODEL": model}
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "build", "--corpus", str(args.corpus),
+                 "--index", str(index), "--full"],
+                env=env, check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            build_seconds = time.perf_counter() - start
+            one = {**env, "OMP_NUM_THREADS": "1"}
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "app.cli", "ask", "--index", str(index),
+                 "スマートシティのデータ連携基盤って何？"],
+                env=one, check=True, stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            first_answer = time.perf_counter() - start
+            queries = subprocess.run(
+                [sys.executable, __file__, "--corpus", str(args.corpus), "--questions",
+                 str(args.questions), "--index", str(index), "--repeat", str(args.repeat)],
+                env=one, check=True, capture_output=True, text=True,
+            )  # fmt: skip
+            measured = json.loads(queries.stdout)
+            rows.append(
+                {
+                    "model": model,
+                    "build_threads": args.build_threads,
+                    "full_build_seconds": round(build_seconds, 1),
+                    "first_answer_seconds": round(first_answer, 1),
+                    **{k: measured[k] for k in ("chunks", "load_seconds", "latency_ms",
+                                                "query_embedding_ms", "answer_ms")},
+                }
+            )  # fmt: skip
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    print(json.dumps({"machine": machine, "query_threads": 1, "models": rows}, indent=1))
 
 
 if __name__ == "__main__":

