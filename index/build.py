@@ -179,9 +179,10 @@ def _step(what: str) -> Iterator[None]:
 
 
 def _signature(settings: Settings) -> dict[str, object]:
-    """Settings that change what is written to disk; a change means a rebuild."""
+    """Settings that change what is written to disk; a change means a rebuild. The model is
+    named with its package version (and how it is run), so an upgrade re-embeds."""
     return {
-        "model": settings.model,
+        "model": embedder_name(settings.model),
         "document_prefix": settings.document_prefix,
         "heading_context": settings.heading_context,
         "extractor": settings.extractor,

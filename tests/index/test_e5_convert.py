@@ -48,3 +48,17 @@ def test_the_converted_model_embeds_as_the_engine_does(tmp_path):
     # Different texts stay apart: the vectors are not all alike.
     vectors = ours.encode_documents(texts)
     assert (vectors @ vectors.T)[0, 1] < 0.95
+
+
+@pytest.mark.slow
+def test_a_passage_vector_does_not_depend_on_what_it_is_embedded_with():
+    """int8 activations are scaled per run: embedded in a batch, a passage's vector moved
+    with its batch mates, and an incremental build ranked differently from a full one."""
+    from index.dense import E5SmallEmbedder
+
+    embedder = E5SmallEmbedder()
+    passage = "データ連携基盤の導入にかかる費用は、デジタル田園都市国家構想交付金の対象となる。"
+    others = ["ＡＩ", "個人のコアデータモデルでは氏名と性別、連絡先を必須項目としています。" * 8]
+    alone = embedder.encode_documents([passage])[0]
+    together = embedder.encode_documents([others[1], passage, others[0]])[1]
+    assert np.array_equal(alone, together)

