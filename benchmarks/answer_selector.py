@@ -9,7 +9,9 @@
 A set is a name under tests/data (``dev`` -> tests/data/dev_questions.jsonl) or a path;
 ``:even`` / ``:odd`` keeps the questions whose gold PDF's number (``012_…``) is even or
 odd (the JaQuAD dev articles are split so: even to choose on, odd held out). A config is
-settings overrides, ``name=value`` joined by ``;``. Per set and config it prints:
+settings overrides, ``name=value`` joined by ``;``. ``--confidence-sweep 0.3 0.4 …``
+instead compares floors of the learned decline (``answer_confidence``), composing each
+question once. Per set and config it prints:
 
     key       answerable questions whose answer text holds a key phrase
     keyF      the same, over those whose gold page is in the top 5
@@ -84,6 +86,51 @@ def run(searcher: Searcher, questions: list[Question], configs: list[str]) -> di
     return counts
 
 
+def sweep_confidence(
+    searcher: Searcher, questions: list[Question], floors: list[float]
+) -> dict[float, dict[str, int]]:
+    """The learned decline at several floors, each question composed once: its confidence
+    is recorded with the floor out of play, and a floor declines what falls below it."""
+    from unittest import mock
+
+    from app import selector as selector_module
+
+    variant = copy.copy(searcher)
+    variant.settings = searcher.settings.with_overrides(
+        selector="learned", decline="learned", answer_confidence=-1.0
+    )
+    seen: list[float] = []
+    real = selector_module.Selector.confidence
+
+    def recording(self, pool, probabilities):  # type: ignore[no-untyped-def]
+        seen.append(real(self, pool, probabilities))
+        return seen[-1]
+
+    counts = {
+        f: dict.fromkeys(("key", "keyed", "keyF", "found", "da", "a", "du", "u"), 0) for f in floors
+    }
+    with mock.patch.object(selector_module.Selector, "confidence", recording):
+        for q in questions:
+            seen.clear()
+            result = searcher.search(q.question)
+            shown = replace(result, passages=result.passages[: searcher.settings.top_k])
+            answer = compose_answer(variant, shown)
+            confidence = seen[0] if seen else 1.0
+            for floor, n in counts.items():
+                declined = answer.no_answer or confidence < floor
+                kind = "a" if q.gold else "u"
+                n[kind] += 1
+                n["d" + kind] += declined
+                if q.gold and q.key_phrases:
+                    held = not declined and holds_key_phrase(answer.text, q.key_phrases)
+                    n["keyed"] += 1
+                    n["key"] += held
+                    if (rank := first_hit(q, result.passages)) is not None and rank <= 5:
+                        n["found"] += 1
+                        n["keyF"] += held
+    return counts
+
+
 def line(n: dict[str, int]) -> str:
     share = lambda a, b: a / b if b else float("nan")  # noqa: E731
     balanced = (
@@ -101,9 +148,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--sets", nargs="+", required=True)
-    parser.add_argument("--configs", nargs="+", required=True)
+    parser.add_argument("--configs", nargs="+", default=[])
+    parser.add_argument(
+        "--confidence-sweep",
+        nargs="+",
+        type=float,
+        metavar="FLOOR",
+        help="the learned decline at these answer_confidence floors (instead of --configs)",
+    )
     args = parser.parse_args()
     searcher = Searcher.open(load_settings(index_dir=args.index))
+    if args.confidence_sweep:
+        for spec in args.sets:
+            swept = sweep_confidence(searcher, load_set(spec), args.confidence_sweep)
+            for floor, n in swept.items():
+                print(f"{spec:40} answer_confidence={floor:<27} {line(n)}", flush=True)
+        return 0
     for spec in args.sets:
         counts = run(searcher, load_set(spec), args.configs)
         for config, n in counts.items():
