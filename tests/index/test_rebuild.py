@@ -94,6 +94,21 @@ def test_nothing_changed_keeps_the_served_build(tmp_path):
     assert again.changes["unchanged"] == FILES[1:2]
 
 
+def test_a_new_version_of_the_embedding_package_means_a_rebuild(tmp_path, monkeypatch):
+    """The index records the model with its package version; after an upgrade the old
+    vectors must not be served as if they came from the new model."""
+    from index import build as build_module
+    from index.dense import embedder_name
+
+    corpus = make_corpus(tmp_path / "corpus", FILES[1:2])
+    settings = settings_for(tmp_path, "index")
+    build_index(corpus, settings)
+    monkeypatch.setattr(
+        build_module, "embedder_name", lambda model: embedder_name(model) + ".post1"
+    )
+    assert not build_module.is_up_to_date(corpus, settings)
+
+
 def test_a_corrupt_pdf_is_reported_and_the_rest_lands(tmp_path):
     corpus = make_corpus(tmp_path / "corpus", FILES[1:2])
     data = shared_pdf(FILES[0]).read_bytes()
