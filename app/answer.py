@@ -18,7 +18,6 @@ from index.tokenize import lexical_tokens, words_with_readings
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
 # The version rule looks at the editions named in, and by, this many top passages.
 VERSION_PASSAGES = 3
-SELECTORS = ("learned", "rules")  # for both selector and decline
 
 
 @dataclass(frozen=True)
@@ -117,11 +116,6 @@ def _ranked(
     """Candidates best first with their scores, and whether the learned decline (when it
     is the one in use) is sure enough that one of them answers."""
     s = searcher.settings
-    for name in ("selector", "decline"):
-        if getattr(s, name) not in SELECTORS:
-            raise ValueError(
-                f"{name} は {' か '.join(SELECTORS)} です（設定値: {getattr(s, name)!r}）"
-            )
     depth = s.answer_passages if s.selector == "learned" else RULE_PASSAGES
     learned = "learned" in (s.selector, s.decline)
     pool = candidates(searcher, result, result.passages[:depth], kinds, compare=learned)

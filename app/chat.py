@@ -28,10 +28,10 @@ from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question import check_question
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
+from config import SettingsError, load_settings
 from index.paths import OutsideCorpus, corpus_file
 from index.search import ModelMismatch, Passage, Searcher
 from index.served_pdfs import pdf_url, served_pdf
-from index.settings import load_settings
 from index.store import IndexMissing, current_build, read_jsonl
 from ingest.pipeline import sha256_of
 
@@ -574,7 +574,7 @@ def main() -> None:
     )
     try:
         searcher = current_searcher()
-    except (IndexMissing, ModelMismatch) as exc:
+    except (IndexMissing, ModelMismatch, SettingsError) as exc:
         st.error(str(exc))
         st.stop()
     except Exception:

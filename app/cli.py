@@ -1,4 +1,15 @@
-"""The `scqa` command: build, ask, serve, chunks."""
+"""The `scqa` command.
+
+build     PDF folder -> index (incremental; says what changed)
+ask       question -> cited answer (text, --json, or --jsonl from standard input)
+serve     the chat in the browser
+inspect   extraction quality of a PDF, page by page
+eval      retrieval and answer quality on a question set
+diff      sections changed between two versions of a document
+fetch     download the official PDFs named in corpus/manifest.toml
+feedback  export the chat's feedback as CSV
+chunks    what was indexed, as JSON Lines
+"""
 
 from __future__ import annotations
 
@@ -9,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from index.settings import load_settings
+from config import SettingsError, load_settings
 
 log = logging.getLogger("scqa")
 
@@ -27,15 +38,10 @@ def _settings(args: argparse.Namespace):
 def cmd_build(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from index.build import build_index, is_up_to_date
+    from index.build import build_index
 
     settings = _settings(args)
     corpus = settings.corpus_dir
-    if args.if_stale and is_up_to_date(corpus, settings):
-        print(
-            f"インデックスは最新です（{settings.index_dir}）。再構築は不要です。", file=sys.stderr
-        )
-        return 0
     from ingest.pipeline import find_pdfs
 
     # Unchanged PDFs come from the cache without being read: the bar counts what is read.
@@ -458,11 +464,6 @@ def main(argv: list[str] | None = None) -> int:
         "--corpus", type=Path, help="PDFのフォルダ（サブフォルダも対象。既定: corpus/）"
     )
     build.add_argument("--workers", type=int, help="PDF読み取りのプロセス数")
-    build.add_argument(
-        "--if-stale",
-        action="store_true",
-        help="（互換のため）変更がなければ何もしない。現在は常にこの動作です",
-    )
     build.add_argument("--full", action="store_true", help="キャッシュを使わずすべて読み直して作る")
     build.set_defaults(func=cmd_build)
 
@@ -546,7 +547,6 @@ def main(argv: list[str] | None = None) -> int:
 
     chunks = sub.add_parser("chunks", help="索引したチャンクを JSON Lines で出力")
     common(chunks)
-    chunks.add_argument("--jsonl", action="store_true", default=True)
     chunks.set_defaults(func=cmd_chunks)
 
     args = parser.parse_args(argv)
@@ -555,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         return args.func(args)
-    except (IndexMissing, ModelMismatch) as exc:
+    except (IndexMissing, ModelMismatch, SettingsError) as exc:
         print(f"エラー: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `scqa chunks | head` closed the pipe: not an error

@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.answer import compose_answer
 from app.evaluate import Question, first_hit, holds_key_phrase, load_questions
+from config import load_settings
 from index.search import Searcher
-from index.settings import load_settings
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 

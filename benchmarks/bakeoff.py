@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 from app.evaluate import evaluate, load_questions
+from config import load_settings
 from index.build import build_index
 from index.search import Searcher
-from index.settings import load_settings
 
 GROUPS: dict[str, list[dict[str, object]]] = {
     "models": [

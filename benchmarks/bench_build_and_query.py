@@ -36,9 +36,9 @@ import torch
 
 from app.answer import compose_answer
 from app.evaluate import load_questions
+from config import load_settings
 from index.build import build_index
 from index.search import Searcher, model_of
-from index.settings import load_settings
 from index.store import current_build
 
 

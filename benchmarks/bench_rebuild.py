@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from config import load_settings
 from index.build import build_index
-from index.settings import load_settings
 from ingest.pipeline import find_pdfs
 
 

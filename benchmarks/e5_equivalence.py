@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from config import load_settings
 from index.build import indexed_text
 from index.e5_convert import convert
 from index.search import Searcher
-from index.settings import load_settings
 
 
 def main() -> int:

@@ -28,9 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from answer_selector import load_set
 
 from app.evaluate import Question, first_hit
+from config import load_settings
 from index.build import build_index
 from index.search import Searcher
-from index.settings import load_settings
 
 BUILDS: dict[str, dict[str, object]] = {
     "chive": {"model": "chive-static"},

@@ -21,8 +21,8 @@ from unittest import mock
 from app import answer as answer_module
 from app import selector as selector_module
 from app.evaluate import load_questions
+from config import load_settings
 from index.search import Searcher, model_of
-from index.settings import load_settings
 from index.store import current_build
 
 

@@ -53,8 +53,8 @@ from app.selector import (
     question_features,
     rule_score,
 )
+from config import load_settings
 from index.search import Searcher
-from index.settings import load_settings
 
 log = logging.getLogger("train_selector")
 

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import faiss
 
+from config import Settings
 from index import versions
 from index.dense import (
     CHIVE,
@@ -40,7 +41,6 @@ from index.file_cache import FileCache, IngestedFile, cache_key
 from index.lexical import LexicalIndex
 from index.lock import build_lock
 from index.served_pdfs import clear_partial, publish_pdfs
-from index.settings import Settings
 from index.store import (
     FORMAT_VERSION,
     IndexMissing,
@@ -56,6 +56,7 @@ from index.store import (
 from index.tokenize import lexical_tokens
 from index.vector_cache import VectorCache, embed_with_cache
 from ingest.catalog import load_manifest
+from ingest.chunking import ChunkSizes
 from ingest.pipeline import FileResult, ingest_folder, scan_corpus, sha256_of, unreadable_reason
 from ingest.quality import PageQuality, summarize
 from ingest.records import Chunk, SkippedFile
@@ -402,7 +403,9 @@ def _build(
         workers=settings.ingest_workers,
         on_file=on_file,
         extractor=settings.extractor,
-        sizes=settings.chunk_sizes,
+        sizes=ChunkSizes(
+            settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap
+        ),
         paths=todo,
         on_started=warm.start if warm else None,
     ):

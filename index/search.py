@@ -11,13 +11,13 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from config import CoverageWords, Settings
 from index import versions
 from index.colloquial import without_request_words
 from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
 from index.respell import Respelled, Respeller
-from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
 from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
 from ingest.records import Chunk
@@ -201,12 +201,9 @@ class Searcher:
 
     def _coverage_words(self, topic: str) -> list[str]:
         """The words a passage must hold to cover the question (settings.coverage_words)."""
-        words = self.settings.coverage_words
-        if words == "nouns":
+        if self.settings.coverage_words == CoverageWords.NOUNS:
             return topic_nouns(topic) or lexical_tokens(topic)
-        if words == "content":
-            return lexical_tokens(topic)
-        raise ValueError(f"coverage_words は nouns か content です（設定値: {words!r}）")
+        return lexical_tokens(topic)
 
     def idf(self, token: str) -> float:
         df = self._df.get(token, 0)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from index.settings import Settings
+from config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_CORPUS = Path(os.environ.get("SCQA_SHARED_CORPUS", ROOT.parent / "shared" / "corpus"))

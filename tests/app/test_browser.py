@@ -144,8 +144,8 @@ def test_hostile_pdf_titles_show_as_text_in_chromium(tmp_path):
     no script, no request to another host, anywhere on the page."""
     from playwright.sync_api import expect, sync_playwright
 
+    from config import Settings
     from index.build import build_index
-    from index.settings import Settings
     from tests.app.hostile_pdfs import LINK_TITLE, write_hostile_corpus
 
     corpus = write_hostile_corpus(tmp_path / "corpus")

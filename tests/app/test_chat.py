@@ -228,8 +228,8 @@ def test_a_missing_index_is_a_message_not_a_stack_trace(tmp_path, monkeypatch):
 
 
 def test_a_new_build_is_picked_up_between_questions(tmp_path, monkeypatch):
+    from config import Settings
     from index.build import build_index
-    from index.settings import Settings
     from tests.conftest import shared_pdf
 
     corpus = tmp_path / "corpus" / "public"

@@ -1,6 +1,7 @@
 import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -92,6 +93,14 @@ def test_a_question_that_cannot_be_searched_is_a_message(built_index, capsys, qu
     assert json.loads(out.out)["error"] and out.err.startswith("エラー: ")
 
 
+def test_a_typo_in_scqa_toml_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    config = tmp_path / "scqa.toml"
+    config.write_text('fusion = "rfr"\n', encoding="utf-8")
+    monkeypatch.setenv("SCQA_CONFIG", str(config))
+    assert main(["ask", "--index", str(tmp_path / "none"), "データ連携基盤とは"]) == 2
+    assert "設定 fusion は score / rrf のどれかです" in capsys.readouterr().err
+
+
 def test_missing_index_is_a_clear_error(tmp_path, capsys):
     assert main(["ask", "--index", str(tmp_path / "none"), "--json", "質問"]) == 2
     assert "scqa build" in capsys.readouterr().err
@@ -124,8 +133,17 @@ def test_diff_lists_changed_sections_between_two_versions(built_index, capsys):
     settings, _ = built_index
     assert main(["diff", "--index", str(settings.index_dir), "付録"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("2022-10 → 2025-09: 追加 ")
-    assert "変更 " in out or "追加 " in out.splitlines()[1]
+    summary, *lines = out.splitlines()
+    counts = re.fullmatch(
+        r"2022-10 → 2025-09: 追加 (\d+) 節、削除 (\d+) 節、変更 (\d+) 節、変更なし (\d+) 節",
+        summary,
+    )
+    assert counts, summary
+    # One line per section added, removed and changed, as the summary counts them.
+    for word, n in zip(("追加", "削除", "変更"), counts.groups()[:3], strict=False):
+        assert sum(line.startswith(f"{word} ") for line in lines) == int(n) > 0
+    # The 2022-10 appendix has a FIWARE section that the 2025-09 one dropped.
+    assert any(line.startswith("削除 ") and "FIWARE" in line for line in lines)
     assert main(["diff", "--index", str(settings.index_dir), "存在しない資料"]) == 2
     assert "版のある系列" in capsys.readouterr().err
 
@@ -195,3 +213,20 @@ def test_build_into_a_folder_it_cannot_create_is_a_message_not_a_traceback(tmp_p
     assert code == 2
     err = capsys.readouterr().err
     assert "インデックスを構築できませんでした" in err and str(blocker) in err
+
+
+COMMANDS = ("build", "ask", "serve", "inspect", "eval", "diff", "fetch", "feedback", "chunks")
+
+
+def test_the_help_and_the_module_docstring_name_every_command(capsys):
+    import app.cli
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    listed = capsys.readouterr().out
+    for command in COMMANDS:
+        assert command in listed
+        assert f"    {command} " in app.cli.__doc__
+    for flag_that_did_nothing in (["build", "--if-stale"], ["chunks", "--jsonl"]):
+        with pytest.raises(SystemExit):
+            main(flag_that_did_nothing)

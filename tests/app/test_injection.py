@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from config import Settings
 from index.build import build_index
-from index.settings import Settings
 
 pytestmark = pytest.mark.integration
 

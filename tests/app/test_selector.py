@@ -116,14 +116,3 @@ def test_the_learned_pair_answers_with_the_date_and_declines_the_unrelated(learn
     assert "2023 年 12 月" in answer.text or "2023年12月" in answer.text
     declined = answer_question(learned, "市役所の駐車場は何台停められますか")
     assert declined.no_answer and declined.reason
-
-
-@pytest.mark.integration
-def test_an_unknown_selector_is_refused_in_japanese(built_index):
-    from app.answer import answer_question
-    from index.search import Searcher
-
-    settings, _ = built_index
-    searcher = Searcher.open(settings.with_overrides(selector="learnd"))
-    with pytest.raises(ValueError, match="selector は"):
-        answer_question(searcher, "EUのAI法案はいつ大筋合意に至ったか")

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from config import Settings
 from index.build import BuildFailed, build_index, duplicate_reason
 from index.served_pdfs import pdf_dir
-from index.settings import Settings
 from index.store import current_build, read_chunks, read_json
 from tests.conftest import fill_disk, shared_pdf, write_pdf
 

@@ -97,8 +97,8 @@ def test_a_rebuild_swaps_the_served_index_only_when_complete(built_index, small_
 
 
 def test_a_named_version_is_preferred_and_other_versions_fold_into_one_citation(tmp_path):
+    from config import Settings
     from index.build import build_index
-    from index.settings import Settings
     from tests.conftest import shared_pdf
 
     corpus = tmp_path / "corpus"

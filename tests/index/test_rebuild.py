@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from config import Settings
 from index.build import build_index
 from index.lock import BuildLocked, build_lock
 from index.search import Searcher
-from index.settings import Settings
 from index.store import current_build, read_chunks
 from tests.conftest import ROOT, shared_pdf
 

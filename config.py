@@ -1,23 +1,67 @@
-"""All tunable settings in one place.
+"""All tunable settings in one place, for every stage; this module imports no stage.
 
 Precedence, lowest to highest: defaults here < ``scqa.toml`` (project root, or
 the file named by ``SCQA_CONFIG``) < environment variables ``SCQA_<NAME>`` <
-command-line flags. Defaults come from measurements on the development set
-(see docs/retrieval.md).
+command-line flags. Defaults come from measurements on the development sets
+(docs/retrieval.md, docs/e5.md). Strict: an unknown key or a mode that does not
+exist is an error naming the key and what it may be, never silently ignored.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ingest.chunking import ChunkSizes
+PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parent))
 
-PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parents[1]))
+
+class SettingsError(ValueError):
+    """A setting that does not exist or cannot take the value given (message in Japanese)."""
+
+
+# Modes: str enums, so that they compare and serialise as the plain strings they were.
+class Fusion(StrEnum):
+    SCORE = "score"  # BM25/max(BM25) + dense_weight * cosine
+    RRF = "rrf"  # weighted reciprocal rank fusion
+
+
+class Bm25Mode(StrEnum):
+    BASE = "base"
+    SURFACE = "surface"
+    ALL = "all"
+    BASE_BIGRAM = "base+bigram"
+
+
+class CoverageWords(StrEnum):
+    NOUNS = "nouns"
+    CONTENT = "content"
+
+
+class Chooser(StrEnum):  # who picks the sentences (selector) and who declines (decline)
+    RULES = "rules"
+    LEARNED = "learned"
+
+
+class Extractor(StrEnum):
+    AUTO = "auto"
+    PYPDF = "pypdf"
+    PYPDFIUM2 = "pypdfium2"
+
+
+MODES: dict[str, type[StrEnum]] = {
+    "fusion": Fusion,
+    "bm25_mode": Bm25Mode,
+    "coverage_words": CoverageWords,
+    "selector": Chooser,
+    "decline": Chooser,
+    "extractor": Extractor,
+}
 
 
 # Per-model defaults chosen on the development sets ("score" fusion): the dense weight
@@ -55,9 +99,9 @@ class Settings:
     candidate_depth: int = 100
     top_k: int = 5
     # BM25 tokens: "base" | "surface" | "all" | "base+bigram" (index/tokenize.py).
-    bm25_mode: str = "base"
+    bm25_mode: Bm25Mode = Bm25Mode.BASE
     # "score": BM25/max(BM25) + dense_weight * cosine; "rrf": weighted reciprocal rank fusion.
-    fusion: str = "score"
+    fusion: Fusion = Fusion.SCORE
     # Take 「教えて」「〜って何」「〜したいんだけど」 off the question before it is searched
     # (index/colloquial.py).
     drop_request_words: bool = False
@@ -73,7 +117,7 @@ class Settings:
     # development, colloquial-development and JaQuAD sets more answers hold the key phrase
     # and far fewer answerable questions are declined (colloquial 42 -> 20 of 113), at the
     # same balance of declines (docs/answers.md).
-    coverage_words: str = "nouns"
+    coverage_words: CoverageWords = CoverageWords.NOUNS
     # Score factor for table-of-contents passages: they share every heading's words with
     # a question but answer nothing. 0.5 and 0.7 left recall@5 and MRR@10 unchanged on the
     # development and colloquial sets, and 0.5 moves such pages out of the top 5.
@@ -86,8 +130,8 @@ class Settings:
     # (the selector's confidence). The learned pair beat the rules on JaQuAD but not on
     # our own held-out sets; a fresh set (round 3) tied them, and ties go to the rules
     # (docs/answers.md, "The learned answer selector").
-    selector: str = "rules"
-    decline: str = "rules"
+    selector: Chooser = Chooser.RULES
+    decline: Chooser = Chooser.RULES
     # The learned selector reads this many top passages; the learned decline declines when
     # its confidence is below answer_confidence (None = the threshold chosen when it was
     # trained, app/selector_weights.json).
@@ -97,16 +141,16 @@ class Settings:
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
     ingest_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))
     # "auto": pypdf, with pypdfium2 for pages pypdf garbles; or "pypdf" / "pypdfium2" only.
-    extractor: str = "auto"
+    extractor: Extractor = Extractor.AUTO
     # Chunk length in characters and sentences repeated after a cut for size
     # (ingest/chunking.py; chunk rows of the bake-off in docs/retrieval.md).
     chunk_min_chars: int = 200
     chunk_max_chars: int = 600
     chunk_overlap: int = 0
 
-    @property
-    def chunk_sizes(self) -> ChunkSizes:
-        return ChunkSizes(self.chunk_min_chars, self.chunk_max_chars, self.chunk_overlap)
+    def __post_init__(self) -> None:
+        for name, mode in MODES.items():
+            object.__setattr__(self, name, _mode(name, mode, getattr(self, name)))
 
     @property
     def cache_dir(self) -> Path:
@@ -128,25 +172,50 @@ class Settings:
         return self._measured()["min_cosine"] if self.min_cosine is None else self.min_cosine
 
     def with_overrides(self, **overrides: Any) -> Settings:
-        known = {f.name for f in fields(self)}
-        clean = {k: v for k, v in overrides.items() if k in known and v is not None}
-        return dataclasses.replace(self, **{k: _coerce(self, k, v) for k, v in clean.items()})
+        """A copy with these values (strings from files and the environment are converted);
+        None means "not given". An unknown name is an error that suggests the nearest one."""
+        known = [f.name for f in fields(self)]
+        for key in overrides:
+            if key not in known:
+                near = difflib.get_close_matches(key, known, n=1)
+                hint = f"（{near[0]} のことですか？）" if near else ""
+                raise SettingsError(f"設定 {key!r} はありません{hint}")
+        clean = {k: _coerce(self, k, v) for k, v in overrides.items() if v is not None}
+        return dataclasses.replace(self, **clean)
+
+
+_AUTO = ("dense_weight", "min_coverage", "min_cosine", "answer_confidence")  # None: by model
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
+def _mode(name: str, mode: type[StrEnum], value: Any) -> StrEnum:
+    try:
+        return mode(value)
+    except ValueError:
+        allowed = " / ".join(m.value for m in mode)
+        raise SettingsError(f"設定 {name} は {allowed} のどれかです（設定値: {value!r}）") from None
 
 
 def _coerce(settings: Settings, name: str, value: Any) -> Any:
     current = getattr(settings, name)
-    if name in ("dense_weight", "min_coverage", "min_cosine", "answer_confidence"):  # None: auto
-        return None if value in ("", "auto") else float(value)
-    if isinstance(current, Path) or name == "cache":
-        return Path(value).expanduser()
-    if isinstance(current, bool):
-        return (
-            value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
-        )
-    if isinstance(current, int):
-        return int(value)
-    if isinstance(current, float):
-        return float(value)
+    try:
+        if name in _AUTO:
+            return None if value in ("", "auto") else float(value)
+        if isinstance(current, Path) or name == "cache":
+            return Path(value).expanduser()
+        if isinstance(current, bool):
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() not in _TRUE | _FALSE:
+                raise ValueError(value)
+            return str(value).lower() in _TRUE
+        if isinstance(current, int):
+            return int(value)
+        if isinstance(current, float):
+            return float(value)
+    except (TypeError, ValueError):
+        kind = {bool: "true か false", int: "整数", float: "数値"}.get(type(current), "数値")
+        raise SettingsError(f"設定 {name} は {kind} です（設定値: {value!r}）") from None
     return value
 
 
@@ -155,7 +224,10 @@ def load_settings(**cli_overrides: Any) -> Settings:
     config = Path(os.environ.get("SCQA_CONFIG", PROJECT_ROOT / "scqa.toml"))
     if config.exists():
         with config.open("rb") as fh:
-            settings = settings.with_overrides(**tomllib.load(fh))
+            try:
+                settings = settings.with_overrides(**tomllib.load(fh))
+            except (SettingsError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"{config}: {exc}") from None
     env = {
         f.name: os.environ[f"SCQA_{f.name.upper()}"]
         for f in fields(settings)
