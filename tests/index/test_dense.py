@@ -75,3 +75,34 @@ def test_a_combination_scores_the_mean_of_its_members_cosines(chive, nano):
     assert np.allclose(combined, expected, atol=1e-5)
     assert both.dimension == 300 + 384
     assert both.name == f"{chive.name}+{nano.name}"
+
+
+@pytest.mark.slow
+def test_a_sentence_transformers_folder_gets_its_prefixes_as_prompts():
+    """Any sentence-transformers model: the known e5 prefixes (or the settings') go before
+    each text through sentence-transformers' own prompts."""
+    from index.dense import TransformerEmbedder, e5_small_dir, load_embedder
+
+    load_embedder("e5-small")  # converts the wheel's model once, if setup has not
+    folder = str(e5_small_dir())
+    embedder = TransformerEmbedder(folder)
+    question = "ｽﾏｰﾄｼﾃｨのﾃﾞｰﾀ連携基盤って何？"
+    plain = embedder._model.encode(["query: " + question], normalize_embeddings=True)[0]
+    assert np.allclose(embedder.encode_queries([question])[0], plain, atol=1e-5)
+    passage = embedder._model.encode(["passage: " + question], normalize_embeddings=True)[0]
+    assert np.allclose(embedder.encode_documents([question])[0], passage, atol=1e-5)
+    own = TransformerEmbedder(folder, query_prefix="", document_prefix="")
+    assert not np.allclose(own.encode_queries([question])[0], plain, atol=1e-3)
+
+
+def test_every_packaged_model_is_named_with_its_package_version():
+    from importlib import metadata
+
+    from index.dense import PACKAGED, embedder_name
+
+    for model, packaged in PACKAGED.items():
+        assert embedder_name(model).startswith(
+            f"{model}:{packaged.package}=={metadata.version(packaged.package)}"
+        )
+    assert embedder_name("/opt/models/ruri-v3-30m") == "/opt/models/ruri-v3-30m"
+    assert embedder_name("e5-small+chive-static").count("==") == 2
