@@ -3,8 +3,9 @@
 An unchanged PDF is not read again: its chunks, page quality and content-word
 tokens come back from ``<cache_dir>/files``. The key also covers every setting
 that changes how a PDF becomes chunks, and the manifest entry that names it.
-Entries are written to a temporary name and renamed, so a killed build leaves
-either a whole entry or none.
+Entries are JSON (cattrs turns the frozen records into plain data and back, so
+nothing in the cache can run code when read), written to a temporary name and
+renamed, so a killed build leaves either a whole entry or none.
 """
 
 from __future__ import annotations
@@ -12,16 +13,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import pickle
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+import cattrs
+
 from ingest.quality import PageQuality
 from ingest.records import Chunk, DocumentInfo, SkippedFile
 
-# Bump when the cached record or the ingest code changes what it produces.
-CACHE_FORMAT = 2  # 2: chunks carry page_starts and page_labels
+# Bump when the ingest code changes what it produces; a change in the records' shape needs
+# no bump (such an entry fails to load and the PDF is read again).
+CACHE_FORMAT = 3  # 2: chunks carry page_starts and page_labels; 3: JSON, not pickle
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class IngestedFile:
     quality: tuple[PageQuality, ...]
     tokens: tuple[tuple[str, ...], ...]  # content words of each chunk's indexed text
     skipped: SkippedFile | None = None
+
+
+_records = cattrs.Converter(forbid_extra_keys=True)
 
 
 def cache_key(sha256: str, settings_part: dict[str, object], manifest_entry: object) -> str:
@@ -49,21 +55,30 @@ class FileCache:
         folder.mkdir(parents=True, exist_ok=True)
 
     def get(self, key: str) -> IngestedFile | None:
-        path = self.folder / f"{key}.pickle"
+        """The entry, or None when there is none or it cannot be read as one (then the PDF
+        is simply read again)."""
+        path = self.folder / f"{key}.json"
         try:
-            with path.open("rb") as fh:
-                entry = pickle.load(fh)  # our own files, written below
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return _records.structure(data, IngestedFile)
+        except (
+            OSError,
+            ValueError,
+            TypeError,
+            KeyError,
+            AttributeError,
+            cattrs.BaseValidationError,
+        ):
             return None
-        return entry if isinstance(entry, IngestedFile) else None
 
     def put(self, key: str, entry: IngestedFile) -> None:
         """Store an entry; on failure (a full disk) no partial file stays behind."""
-        path = self.folder / f"{key}.pickle"
+        path = self.folder / f"{key}.json"
         tmp = path.with_name(f".{key}.{uuid.uuid4().hex[:6]}.tmp")
         try:
-            with tmp.open("wb") as fh:
-                pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            tmp.write_text(
+                json.dumps(_records.unstructure(entry), ensure_ascii=False), encoding="utf-8"
+            )
             os.replace(tmp, path)
         except BaseException:
             tmp.unlink(missing_ok=True)

@@ -20,7 +20,6 @@ import logging
 import os
 import socket
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -29,6 +28,7 @@ from pathlib import Path
 from typing import Literal
 
 from pypdf import PdfReader
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from ingest.catalog import ManifestEntry, load_manifest
 from ingest.pipeline import sha256_of
@@ -208,36 +208,50 @@ def _fetch_one(
         reason = f"pdf_url は http:// か https:// で始めてください: {url}"
         return FetchOutcome(entry.file, "failed", url, reason)
     target.parent.mkdir(parents=True, exist_ok=True)
-    failure: _Failure | None = None
-    attempt = 0
-    for attempt in range(1, retries + 2):
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        part = Path(name)
-        try:
-            with os.fdopen(fd, "wb") as dest:
-                _download(opener, url, dest, timeout)
-                dest.flush()
-                os.fsync(dest.fileno())
-            _check_pdf(part)
-            digest, size = sha256_of(part), part.stat().st_size
-            part.chmod(FILE_MODE)  # mkstemp makes files private; the PDFs are for everyone
-            os.replace(part, target)
-            log.info("downloaded %s (%d bytes) from %s", entry.file, size, url)
-            return FetchOutcome(entry.file, "downloaded", url, "", digest, size, attempt)
-        except _Failure as exc:
-            failure = exc
-            log.warning("attempt %d for %s failed: %s", attempt, entry.file, exc.reason)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                part.unlink()
-        if not failure.retry or attempt > retries:
-            break
-        time.sleep(backoff * 2 ** (attempt - 1))
-    assert failure is not None
-    reason = failure.reason + (f"（{attempt} 回試行）" if attempt > 1 else "")
-    return FetchOutcome(
-        entry.file, "failed", url, reason, attempts=attempt, network_error=failure.network
+    attempts = Retrying(
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=backoff),
+        retry=retry_if_exception(lambda exc: isinstance(exc, _Failure) and exc.retry),
+        reraise=True,
     )
+    try:
+        for attempt in attempts:
+            with attempt:
+                digest, size = _download_to(opener, url, target, timeout)
+    except _Failure as failure:
+        n = attempts.statistics["attempt_number"]
+        reason = failure.reason + (f"（{n} 回試行）" if n > 1 else "")
+        return FetchOutcome(
+            entry.file, "failed", url, reason, attempts=n, network_error=failure.network
+        )
+    n = attempts.statistics["attempt_number"]
+    log.info("downloaded %s (%d bytes) from %s", entry.file, size, url)
+    return FetchOutcome(entry.file, "downloaded", url, "", digest, size, n)
+
+
+def _download_to(
+    opener: urllib.request.OpenerDirector, url: str, target: Path, timeout: float
+) -> tuple[str, int]:
+    """One attempt: download beside the target, check it is a PDF, then rename it into place
+    (the target is never half-written). Raises _Failure."""
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    part = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as dest:
+            _download(opener, url, dest, timeout)
+            dest.flush()
+            os.fsync(dest.fileno())
+        _check_pdf(part)
+        digest, size = sha256_of(part), part.stat().st_size
+        part.chmod(FILE_MODE)  # mkstemp makes files private; the PDFs are for everyone
+        os.replace(part, target)
+        return digest, size
+    except _Failure as exc:
+        log.warning("download of %s failed: %s", target.name, exc.reason)
+        raise
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            part.unlink()
 
 
 def _record(corpus_dir: Path, downloaded: list[FetchOutcome]) -> None:
