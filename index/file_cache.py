@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import cattrs
 
+from ingest.atomic import replacing
 from ingest.quality import PageQuality
 from ingest.records import Chunk, DocumentInfo, SkippedFile
 
@@ -73,16 +72,10 @@ class FileCache:
 
     def put(self, key: str, entry: IngestedFile) -> None:
         """Store an entry; on failure (a full disk) no partial file stays behind."""
-        path = self.folder / f"{key}.json"
-        tmp = path.with_name(f".{key}.{uuid.uuid4().hex[:6]}.tmp")
-        try:
+        with replacing(self.folder / f"{key}.json") as tmp:
             tmp.write_text(
                 json.dumps(_records.unstructure(entry), ensure_ascii=False), encoding="utf-8"
             )
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
 
     def clear_partial(self) -> list[Path]:
         """Remove entries a killed build left half-written; only under the build lock."""

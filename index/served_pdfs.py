@@ -21,6 +21,7 @@ from pathlib import Path
 
 from index.paths import OutsideCorpus, corpus_file
 from index.store import read_json
+from ingest.atomic import replacing
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +65,14 @@ def write_launcher(index_dir: Path) -> Path:
 
 
 def _place(source: Path, target: Path) -> None:
-    tmp = target.with_name(f".{target.name}.part")
     # A corpus of symlinks would otherwise give a hard link to the symlink itself,
     # which Streamlit refuses to serve because it resolves outside ./static.
     source = source.resolve(strict=True)
-    try:
+    with replacing(target, suffix=".part") as tmp:
         try:
             os.link(source, tmp)
-        except FileExistsError:  # left by a build that died: ours to replace
-            tmp.unlink()
-            os.link(source, tmp)
-    except OSError:  # another file system, or links not allowed
-        try:
+        except OSError:  # another file system, or links not allowed
             shutil.copyfile(source, tmp)
-        except BaseException:
-            tmp.unlink(missing_ok=True)  # half a copy must not stay behind on a full disk
-            raise
-    os.replace(tmp, target)
 
 
 def clear_partial(index_dir: Path) -> list[Path]:

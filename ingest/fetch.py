@@ -13,13 +13,11 @@ be reached so it can carry on with the PDFs already in place.
 
 from __future__ import annotations
 
-import contextlib
 import http.client
 import json
 import logging
 import os
 import socket
-import tempfile
 import urllib.error
 import urllib.request
 from dataclasses import asdict, dataclass, field
@@ -30,6 +28,7 @@ from typing import Literal
 from pypdf import PdfReader
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from ingest.atomic import replacing
 from ingest.catalog import ManifestEntry, load_manifest
 from ingest.pipeline import sha256_of
 
@@ -234,24 +233,19 @@ def _download_to(
 ) -> tuple[str, int]:
     """One attempt: download beside the target, check it is a PDF, then rename it into place
     (the target is never half-written). Raises _Failure."""
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    part = Path(name)
     try:
-        with os.fdopen(fd, "wb") as dest:
-            _download(opener, url, dest, timeout)
-            dest.flush()
-            os.fsync(dest.fileno())
-        _check_pdf(part)
-        digest, size = sha256_of(part), part.stat().st_size
-        part.chmod(FILE_MODE)  # mkstemp makes files private; the PDFs are for everyone
-        os.replace(part, target)
+        # The PDFs are for everyone to read (FILE_MODE), like the rest of corpus/.
+        with replacing(target, suffix=".part", mode=FILE_MODE) as part:
+            with part.open("wb") as dest:
+                _download(opener, url, dest, timeout)
+                dest.flush()
+                os.fsync(dest.fileno())
+            _check_pdf(part)
+            digest, size = sha256_of(part), part.stat().st_size
         return digest, size
     except _Failure as exc:
         log.warning("download of %s failed: %s", target.name, exc.reason)
         raise
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            part.unlink()
 
 
 def _record(corpus_dir: Path, downloaded: list[FetchOutcome]) -> None:
@@ -266,12 +260,8 @@ def _record(corpus_dir: Path, downloaded: list[FetchOutcome]) -> None:
     for o in downloaded:
         files[o.file] = {"url": o.url, "sha256": o.sha256, "bytes": o.size, "fetched": now}
     record["files"] = dict(sorted(files.items()))
-    fd, name = tempfile.mkstemp(prefix=f".{FETCHED_NAME}.", dir=corpus_dir)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(record, fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
-    Path(name).chmod(FILE_MODE)
-    os.replace(name, path)
+    with replacing(path, mode=FILE_MODE) as tmp:
+        tmp.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def fetch_documents(
