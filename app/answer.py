@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from app.asked import AskedKind, asked_kinds, topic_of
 from app.quotes import Quote, distinct
 from app.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
-from index import versions
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, words_with_readings
+from ingest import version_labels
 
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
 # The version rule looks at the editions named in, and by, this many top passages.
@@ -87,17 +87,21 @@ def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) 
 def missing_versions(searcher: Searcher, question: str, passages: tuple[Passage, ...]) -> list[str]:
     """Editions the question names (「第1.1版」「2026年版」) that neither the top passages'
     documents are nor their text mentions: the corpus cannot say what such a version says."""
-    named = versions.edition_mentions(question)
+    named = version_labels.edition_mentions(question)
     if not named:
         return []
-    held: list[versions.VersionMark] = []
+    held: list[version_labels.VersionMark] = []
     for passage in passages:
-        held += [mark for _, mark in versions.edition_mentions(passage.chunk.text)]
+        held += [mark for _, mark in version_labels.edition_mentions(passage.chunk.text)]
         for file in (passage.chunk.file, *(o.file for o in passage.also_in)):
             doc = searcher.document(file)
-            held += versions.marks(f"{doc.get('date', '')} {doc.get('version', '')}")
-            held += [mark for _, mark in versions.edition_mentions(str(doc.get("title", "")))]
-    return [words for words, mark in named if not any(versions.same_version(mark, h) for h in held)]
+            held += version_labels.marks(f"{doc.get('date', '')} {doc.get('version', '')}")
+            held += [mark for _, mark in version_labels.edition_mentions(str(doc.get("title", "")))]
+    return [
+        words
+        for words, mark in named
+        if not any(version_labels.same_version(mark, h) for h in held)
+    ]
 
 
 def _version_reason(searcher: Searcher, missing: list[str], top: Passage) -> str:

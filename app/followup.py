@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from index.tokenize import lexical_tokens
-from index.versions import without_marks
+from ingest.version_labels import without_marks
 
 _POINTS_BACK = re.compile(
     r"^(それ|その|これ|この|あれ|あの|そこ|上記|前記|同じ|では|じゃあ|それでは|なら|ほか|他|"

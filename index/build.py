@@ -52,6 +52,7 @@ from index.store import (
 )
 from index.tokenize import lexical_tokens
 from index.vector_cache import VectorCache, embed_with_cache
+from ingest import version_labels
 from ingest.catalog import load_manifest
 from ingest.chunking import ChunkSizes
 from ingest.pipeline import FileResult, ingest_folder, scan_corpus, sha256_of, unreadable_reason
@@ -270,7 +271,7 @@ def mark_series(documents: list[dict[str, object]]) -> None:
     """Every document gets its series (manifest, else inferred from the title) and whether
     it is the newest version of that series."""
     keys = {
-        str(d["file"]): versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
+        str(d["file"]): version_labels.sort_key(str(d.get("version", "")), str(d.get("date", "")))
         for d in documents
     }
     groups: dict[str, list[dict[str, object]]] = {}

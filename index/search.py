@@ -20,6 +20,7 @@ from index.lexical import LexicalIndex
 from index.respell import Respelled, Respeller
 from index.store import current_build, read_chunks, read_json
 from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
+from ingest import version_labels
 from ingest.records import Chunk
 from ingest.structure import is_toc_line
 
@@ -160,7 +161,7 @@ class Searcher:
         self.documents_by_file = docs
         self._series = {f: versions.series_of(d) for f, d in docs.items()}
         self._version_key = {
-            f: versions.sort_key(str(d.get("version", "")), str(d.get("date", "")))
+            f: version_labels.sort_key(str(d.get("version", "")), str(d.get("date", "")))
             for f, d in docs.items()
         }
         members: dict[str, int] = {}
@@ -230,11 +231,11 @@ class Searcher:
         top_k = top_k or s.top_k
         typed = keep_word_breaks(question)
         respelled = self._respeller.respell(typed) if respell else Respelled(typed)
-        asked = versions.marks(respelled.text)
+        asked = version_labels.marks(respelled.text)
         if not self._named_files(asked):
             asked = []  # a year that names no version of any document is part of the question
         # Version mentions pick the version (below); they are not what the question is about.
-        topic = versions.without_marks(respelled.text) if asked else respelled.text
+        topic = version_labels.without_marks(respelled.text) if asked else respelled.text
         if s.drop_request_words:
             topic = without_request_words(topic)
         lexical = self._lexical.scores(topic)
@@ -347,19 +348,19 @@ class Searcher:
             self._allowed_cache = cache
         return cache[key]
 
-    def _matches_asked(self, file: str, asked: list[versions.VersionMark]) -> bool:
+    def _matches_asked(self, file: str, asked: list[version_labels.VersionMark]) -> bool:
         doc = self.documents_by_file[file]
         return any(
-            versions.satisfies(a, str(doc.get("version", "")), str(doc.get("date", "")))
+            version_labels.satisfies(a, str(doc.get("version", "")), str(doc.get("date", "")))
             for a in asked
         )
 
-    def _named_files(self, asked: list[versions.VersionMark]) -> set[str]:
+    def _named_files(self, asked: list[version_labels.VersionMark]) -> set[str]:
         """Files of multi-version documents whose version the question names."""
         return {f for f in self._versioned if asked and self._matches_asked(f, asked)}
 
     def _prefer_named_version(
-        self, fused: list[tuple[int, float]], asked: list[versions.VersionMark]
+        self, fused: list[tuple[int, float]], asked: list[version_labels.VersionMark]
     ) -> list[tuple[int, float]]:
         """Lift passages from the version the question names (only for multi-version documents)."""
         named = self._named_files(asked)
@@ -372,7 +373,7 @@ class Searcher:
         return sorted(boosted, key=lambda kv: (-kv[1], kv[0]))
 
     def _fold_versions(
-        self, ranked: list[tuple[int, float]], asked: list[versions.VersionMark]
+        self, ranked: list[tuple[int, float]], asked: list[version_labels.VersionMark]
     ) -> list[list[int]]:
         """Group the same passage across versions; each group leads with the version to show."""
         items = []

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import tomllib
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.records import DocumentInfo
+from ingest.version_labels import COVER_LINES, cover_date, infer_version
 
 MANIFEST_NAME = "manifest.toml"
 
@@ -22,10 +22,6 @@ _GENERIC_TITLES = re.compile(
     r"^(microsoft (word|powerpoint)|untitled|無題|powerpoint プレゼンテーション|スライド \d+|document\d*)",
     re.IGNORECASE,
 )
-_YEAR_MONTH = re.compile(r"(20\d{2}|19\d{2})[-_.年](\d{1,2})(?![0-9])")
-_EDITION = re.compile(r"第\s*([0-9０-９]+(?:\.[0-9]+)?)\s*版")
-_REIWA_FILE = re.compile(r"(?<![a-z])r(\d{1,2})[-_.](\d{1,2})(?![0-9])", re.IGNORECASE)
-_ERA = re.compile(r"(令和|平成)\s*([0-9０-９元]+)\s*年(度)?(\s*[0-9０-９]+\s*月)?")
 
 
 @dataclass(frozen=True)
@@ -63,41 +59,11 @@ def load_manifest(corpus_dir: Path) -> dict[str, ManifestEntry]:
     return entries
 
 
-def infer_version(*texts: str) -> str:
-    """A version label from a file name or title: 2025-09, 第4版, 令和4年11月 ..."""
-    for text in texts:
-        text = unicodedata.normalize("NFKC", text)
-        if m := _EDITION.search(text):
-            return f"第{m.group(1)}版"
-        if m := _YEAR_MONTH.search(text):
-            return f"{m.group(1)}-{int(m.group(2)):02d}"
-        if m := _REIWA_FILE.search(text):
-            return f"令和{int(m.group(1))}年{int(m.group(2))}月"
-        if m := _ERA.search(text):
-            return re.sub(r"\s+", "", m.group(0))
-    return ""
-
-
 _DOCUMENT_WORDS = re.compile(
     "ガイドブック|ガイドライン|仕様書|指針|整理|概要|報告|資料|白書|規則|要領|ロードマップ|"
     "アーキテクチャ|インタビュー|事例集|計画|戦略|方針|手引|マニュアル|解説|ガイド|について"
 )
 _VERSION_LINE = re.compile(r"^[αβ]\s*版$|^第\s*[0-9０-９.]+\s*版$|^[（(].*版[)）]$")
-COVER_LINES = 10
-# A cover line that is a date and nothing else: 「令和 6 年 5 月」「2022 年（令和 4 年） 5 月 9 日」.
-_COVER_DATE = re.compile(
-    r"^(?:((?:19|20)\d{2})年|(令和|平成)([0-9]+|元)年)(?:\([^)]*\))?([0-9]{1,2})月(?:[0-9]{1,2}日)?$"
-)
-
-
-def cover_date(cover_lines: Sequence[str]) -> str:
-    """The publication month printed alone on a line of the cover, as a version label."""
-    for line in cover_lines[: COVER_LINES * 3]:
-        compact = re.sub(r"\s+", "", unicodedata.normalize("NFKC", line))
-        if m := _COVER_DATE.match(compact):
-            year, era, era_year, month = m.groups()
-            return f"{year}-{int(month):02d}" if year else f"{era}{era_year}年{int(month)}月"
-    return ""
 
 
 def first_heading(cover_lines: Sequence[str]) -> str:

@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from ingest.catalog import cover_date, describe, infer_version, load_manifest
+from ingest.catalog import describe, load_manifest
+from ingest.version_labels import cover_date, infer_version
 
 ROOT = Path(__file__).resolve().parents[2]
 
