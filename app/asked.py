@@ -19,6 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from index.tokenize import has_person_name, person_names
+from ingest.normalize import fold_mapped
 
 _NUMBER = r"(?:\d[\d,.]*|[一二三四五六七八九十百千]+)"
 _PHONE = r"\d{2,5}\s*-\s*\d{1,4}\s*-\s*\d{3,4}"
@@ -169,14 +170,10 @@ def value_spans(kinds: list[AskedKind], sentence: str) -> list[tuple[int, int]]:
     """Where in ``sentence`` (as displayed) the values of the asked kinds stand, merged and
     in order: what the answer shows in bold. Matching is on NFKC text (２０２３ is a year)
     and mapped back character by character."""
-    folded, origin = [], []
-    for i, char in enumerate(sentence):
-        for part in unicodedata.normalize("NFKC", char):
-            folded.append(part)
-            origin.append(i)
-    text = "".join(folded)
+    folded = fold_mapped(sentence, lambda group: unicodedata.normalize("NFKC", group))
+    text, origin = folded.text, folded.starts
     spans = sorted(
-        (origin[a], origin[b - 1] + 1) for kind in kinds for a, b in kind.gives.spans(text)
+        (origin[a], folded.ends[b - 1]) for kind in kinds for a, b in kind.gives.spans(text)
     )
     merged: list[tuple[int, int]] = []
     for a, b in spans:

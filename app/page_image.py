@@ -28,7 +28,7 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
-from ingest.normalize import fix_radicals
+from ingest.normalize import Folded, fix_radicals, fold_mapped
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,6 @@ _PDFIUM_LOCK = threading.Lock()
 _PIECE_SPLIT = re.compile(r"(?<=[。．！？!?])|[\r\n]+")
 # Voiced and semi-voiced sound marks that NFKC composes with the kana before them
 # (ﾃﾞ -> デ); they are kept with their base character so composition still happens.
-_COMBINING_KANA = "\u3099\u309a\uff9e\uff9f"
 # Dashes and long-vowel marks that PDF producers use for one another.
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc", "-"))
 _TILDES = str.maketrans(dict.fromkeys("\u301c\uff5e", "~"))
@@ -69,45 +68,20 @@ class PageImage:
     highlighted: int  # number of highlight rectangles drawn (one per matched text line)
 
 
-@dataclass(frozen=True)
-class Folded:
-    """Matching text and, for each of its characters, the source characters it came from."""
-
-    text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]  # exclusive
-
-
 def _is_dropped(char: str) -> bool:
     # Whitespace, controls (pdfium's generated CR/LF, U+0002 soft hyphens, U+FFFE) and
     # private-use symbol-font bullets, which our extracted text shows as 「・」 or drops.
     return char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Co", "Cs", "Cn")
 
 
-def fold(chars: Sequence[str]) -> Folded:
-    """Fold characters to matching form, remembering where each folded character came from.
+def _fold_group(group: str) -> str:
+    folded = unicodedata.normalize("NFKC", fix_radicals(group)).lower()
+    return "".join(c for c in folded.translate(_DASHES).translate(_TILDES) if not _is_dropped(c))
 
-    A base character is folded together with the combining marks after it, so the
-    result equals folding the whole string at once; every output character of the
-    group maps back to the group's span.
-    """
-    text: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
-    i = 0
-    while i < len(chars):
-        j = i + 1
-        while j < len(chars) and (chars[j] in _COMBINING_KANA or unicodedata.combining(chars[j])):
-            j += 1
-        group = "".join(chars[i:j])
-        folded = unicodedata.normalize("NFKC", fix_radicals(group)).lower()
-        for char in folded.translate(_DASHES).translate(_TILDES):
-            if not _is_dropped(char):
-                text.append(char)
-                starts.append(i)
-                ends.append(j)
-        i = j
-    return Folded("".join(text), tuple(starts), tuple(ends))
+
+def fold(chars: Sequence[str]) -> Folded:
+    """A page's characters in matching form, each mapped back to the characters it came from."""
+    return fold_mapped(chars, _fold_group)
 
 
 def _pieces(passage: str) -> list[str]:

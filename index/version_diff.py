@@ -19,9 +19,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 from typing import Literal
 
-from ingest.normalize import fix_radicals
+from ingest.normalize import fix_radicals, fold_mapped
 from ingest.records import Chunk
 
 # Texts at least this similar (difflib ratio on normalized text) count as unchanged:
@@ -54,7 +55,6 @@ _NUMBERING = re.compile(
 # Circled numbers (①) are numbering too; NFKC would turn ①３Ｄ into 13D.
 _CIRCLED = re.compile(r"^\s*[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]")
 # Half-width voiced marks and combining marks normalize together with the previous character.
-_JOINS_PREVIOUS = re.compile("[\uff9e\uff9f\u0300-\u036f\u3099\u309a]")
 
 Status = Literal["added", "removed", "changed"]
 
@@ -110,34 +110,15 @@ def _normalize(text: str) -> str:
     return _SPACE.sub("", unicodedata.normalize("NFKC", fix_radicals(text)))
 
 
-_CHAR_CACHE: dict[str, str] = {}
-
-
-def _normalize_char(char: str) -> str:
-    try:
-        return _CHAR_CACHE[char]
-    except KeyError:
-        _CHAR_CACHE[char] = normalized = _normalize(char)
-        return normalized
-
-
 def _normalize_mapped(raw: str) -> tuple[str, tuple[int, ...]]:
-    """Normalized text plus, for each of its characters, the raw index it came from.
+    """Normalized text plus, for each of its characters, the raw index it came from."""
+    folded = fold_mapped(raw, _normalize_group)
+    return folded.text, folded.starts
 
-    Characters are normalized one at a time, or together with the marks that compose
-    with them (ｶﾞ -> ガ), which for NFKC equals normalizing the whole string.
-    """
-    if not _JOINS_PREVIOUS.search(raw):
-        pieces = [_normalize_char(c) for c in raw]
-    else:
-        pieces = [""] * len(raw)
-        start = 0
-        for i in range(1, len(raw) + 1):
-            if i == len(raw) or not _JOINS_PREVIOUS.match(raw[i]):
-                pieces[start] = _normalize(raw[start:i])
-                start = i
-    origin = tuple(i for i, piece in enumerate(pieces) for _ in piece)
-    return "".join(pieces), origin
+
+@lru_cache(maxsize=8192)
+def _normalize_group(group: str) -> str:  # a character and its marks; few distinct ones
+    return _normalize(group)
 
 
 def _split_number(element: str) -> tuple[str, str]:

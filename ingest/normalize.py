@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 # Kangxi radicals (U+2F00-2FD5) and CJK radical supplements (U+2E80-2EFF) are
 # emitted by some PDF producers in place of the ordinary kanji (⽉ for 月).
@@ -76,3 +78,42 @@ def join_lines(left: str, right: str) -> str:
     if is_cjk(left[-1]) or is_cjk(right[0]):
         return left + right
     return left + " " + right
+
+
+# Marks that compose with the character before them under NFKC (ｶﾞ -> ガ, か + ゙ -> が).
+_COMBINING_KANA = "\u3099\u309a\uff9e\uff9f"
+
+
+@dataclass(frozen=True)
+class Folded:
+    """Text in a matching form and, for each of its characters, the span of source
+    characters it came from: a match found in the folded text can be shown, quoted or
+    highlighted in the source."""
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]  # exclusive
+
+
+def fold_mapped(chars: Sequence[str], fold_one: Callable[[str], str]) -> Folded:
+    """Fold text (a string, or a page's characters) with ``fold_one`` and keep the map back.
+
+    Each character is folded together with the marks that compose with it, so for an
+    NFKC-based ``fold_one`` the result equals folding the whole text at once; every
+    character ``fold_one`` gives maps back to its group's span, and characters it folds
+    to nothing are dropped.
+    """
+    text: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i = 0
+    while i < len(chars):
+        j = i + 1
+        while j < len(chars) and (chars[j] in _COMBINING_KANA or unicodedata.combining(chars[j])):
+            j += 1
+        for char in fold_one("".join(chars[i:j])):
+            text.append(char)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return Folded("".join(text), tuple(starts), tuple(ends))

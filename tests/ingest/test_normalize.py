@@ -1,6 +1,6 @@
 import unicodedata
 
-from ingest.normalize import clean_display, fix_radicals, for_matching, join_lines
+from ingest.normalize import clean_display, fix_radicals, fold_mapped, for_matching, join_lines
 
 
 def test_kangxi_radicals_become_the_kanji_they_stand_for():
@@ -39,3 +39,16 @@ def test_wrapped_lines_rejoin_without_space_in_japanese_and_with_one_between_wor
         == "施設やイベントのデータモデルに共通的に付加"
     )
     assert join_lines("the data", "model") == "the data model"
+
+
+def test_a_fold_maps_every_character_back_to_what_it_came_from():
+    source = "ﾃﾞｰﾀ 連携　基盤（２０２５）"
+    nfkc = lambda group: "".join(  # noqa: E731
+        c for c in unicodedata.normalize("NFKC", group) if not c.isspace()
+    )
+    folded = fold_mapped(source, nfkc)
+    # The same as folding the whole text at once: ﾃﾞ composes to デ, spaces go.
+    assert folded.text == "データ連携基盤(2025)"
+    assert source[folded.starts[0] : folded.ends[0]] == "ﾃﾞ"  # デ came from two characters
+    start = folded.text.index("2025")
+    assert source[folded.starts[start] : folded.ends[start + 3]] == "２０２５"
