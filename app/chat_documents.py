@@ -12,7 +12,7 @@ from index.store import read_jsonl
 
 @st.cache_data(max_entries=16, show_spinner="版の違いを調べています…")
 def _diff(build: str, old: str, new: str, _searcher: Searcher):
-    from index.version_diff import diff_versions
+    from app.version_diff import diff_versions
 
     return diff_versions(_searcher.chunks_of(old), _searcher.chunks_of(new))
 

@@ -358,7 +358,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from index.version_diff import diff_versions, render_text
+    from app.version_diff import diff_versions, render_text
 
     settings = _settings(args)
     searcher = _load_searcher(settings, load_model=False)

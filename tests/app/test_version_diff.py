@@ -1,4 +1,4 @@
-"""index.version_diff on hand-made chunks and on two real versions of the data-model guidebook."""
+"""app.version_diff on hand-made chunks and on two real versions of the data-model guidebook."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from difflib import SequenceMatcher
 
 import pytest
 
-from index.version_diff import (
+from app.version_diff import (
     SAMPLE_CHARS,
     UNCHANGED_RATIO,
     VersionDiff,
