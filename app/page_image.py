@@ -49,8 +49,6 @@ _PDFIUM_LOCK = threading.Lock()
 
 # Sentence ends and line breaks split a passage into pieces that are looked up whole.
 _PIECE_SPLIT = re.compile(r"(?<=[。．！？!?])|[\r\n]+")
-# Voiced and semi-voiced sound marks that NFKC composes with the kana before them
-# (ﾃﾞ -> デ); they are kept with their base character so composition still happens.
 # Dashes and long-vowel marks that PDF producers use for one another.
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc", "-"))
 _TILDES = str.maketrans(dict.fromkeys("\u301c\uff5e", "~"))

@@ -54,7 +54,6 @@ _NUMBERING = re.compile(
 )
 # Circled numbers (①) are numbering too; NFKC would turn ①３Ｄ into 13D.
 _CIRCLED = re.compile(r"^\s*[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf]")
-# Half-width voiced marks and combining marks normalize together with the previous character.
 
 Status = Literal["added", "removed", "changed"]
 

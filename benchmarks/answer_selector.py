@@ -52,16 +52,35 @@ def parse_config(text: str) -> dict[str, str]:
     return dict(kv.split("=", 1) for kv in text.split(";") if kv)
 
 
+def _counts() -> dict[str, int]:
+    return dict.fromkeys(("key", "keyed", "keyF", "found", "da", "a", "du", "u"), 0)
+
+
+def _tally(n: dict[str, int], q: Question, declined: bool, text: str, rank: int | None) -> None:
+    """Count one composed answer: declined or not, and whether it holds a key phrase
+    (over all keyed questions, and over those whose gold page is in the top 5)."""
+    if not q.gold:
+        n["u"] += 1
+        n["du"] += declined
+        return
+    n["a"] += 1
+    n["da"] += declined
+    if q.key_phrases:
+        held = not declined and holds_key_phrase(text, q.key_phrases)
+        n["keyed"] += 1
+        n["key"] += held
+        if rank is not None and rank <= 5:
+            n["found"] += 1
+            n["keyF"] += held
+
+
 def run(searcher: Searcher, questions: list[Question], configs: list[str]) -> dict[str, dict]:
     variants = {}
     for config in configs:
         variant = copy.copy(searcher)  # shares the loaded index; only the settings differ
         variant.settings = searcher.settings.with_overrides(**parse_config(config))
         variants[config] = variant
-    counts = {
-        c: dict.fromkeys(("key", "keyed", "keyF", "found", "da", "a", "du", "u"), 0)
-        for c in configs
-    }
+    counts = {c: _counts() for c in configs}
     top_k = searcher.settings.top_k
     for q in questions:
         result = searcher.search(q.question)
@@ -69,20 +88,7 @@ def run(searcher: Searcher, questions: list[Question], configs: list[str]) -> di
         rank = first_hit(q, result.passages)
         for config, variant in variants.items():
             answer = compose_answer(variant, shown)
-            n = counts[config]
-            if not q.gold:
-                n["u"] += 1
-                n["du"] += answer.no_answer
-                continue
-            n["a"] += 1
-            n["da"] += answer.no_answer
-            if q.key_phrases:
-                held = not answer.no_answer and holds_key_phrase(answer.text, q.key_phrases)
-                n["keyed"] += 1
-                n["key"] += held
-                if rank is not None and rank <= 5:
-                    n["found"] += 1
-                    n["keyF"] += held
+            _tally(counts[config], q, answer.no_answer, answer.text, rank)
     return counts
 
 
@@ -106,9 +112,7 @@ def sweep_confidence(
         seen.append(real(self, pool, probabilities))
         return seen[-1]
 
-    counts = {
-        f: dict.fromkeys(("key", "keyed", "keyF", "found", "da", "a", "du", "u"), 0) for f in floors
-    }
+    counts = {f: _counts() for f in floors}
     with mock.patch.object(selector_module.Selector, "confidence", recording):
         for q in questions:
             seen.clear()
@@ -116,18 +120,9 @@ def sweep_confidence(
             shown = replace(result, passages=result.passages[: searcher.settings.top_k])
             answer = compose_answer(variant, shown)
             confidence = seen[0] if seen else 1.0
+            rank = first_hit(q, result.passages)
             for floor, n in counts.items():
-                declined = answer.no_answer or confidence < floor
-                kind = "a" if q.gold else "u"
-                n[kind] += 1
-                n["d" + kind] += declined
-                if q.gold and q.key_phrases:
-                    held = not declined and holds_key_phrase(answer.text, q.key_phrases)
-                    n["keyed"] += 1
-                    n["key"] += held
-                    if (rank := first_hit(q, result.passages)) is not None and rank <= 5:
-                        n["found"] += 1
-                        n["keyF"] += held
+                _tally(n, q, answer.no_answer or confidence < floor, answer.text, rank)
     return counts
 
 

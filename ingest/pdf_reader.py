@@ -17,11 +17,13 @@ from pathlib import Path
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from config import Extractor
+
 log = logging.getLogger(__name__)
 
 # A page with fewer visible characters than this is treated as having no text.
 MIN_PAGE_CHARS = 10
-EXTRACTORS = ("auto", "pypdf", "pypdfium2")
+EXTRACTORS = tuple(extractor.value for extractor in Extractor)
 
 # Unmapped glyphs: NUL and U+FFFD from fonts without a ToUnicode map, (cid:N) from
 # some producers. Private-use code points count only inside a line: at a line's
