@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.answer_context import AnswerContext
 from app.asked import AskedKind, asked_kinds, topic_of
 from app.quotes import Quote, distinct
 from app.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
@@ -84,7 +85,9 @@ def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) 
     return result.best_coverage < min_coverage and result.best_cosine < min_cosine
 
 
-def missing_versions(searcher: Searcher, question: str, passages: tuple[Passage, ...]) -> list[str]:
+def missing_versions(
+    context: AnswerContext, question: str, passages: tuple[Passage, ...]
+) -> list[str]:
     """Editions the question names (「第1.1版」「2026年版」) that neither the top passages'
     documents are nor their text mentions: the corpus cannot say what such a version says."""
     named = version_labels.edition_mentions(question)
@@ -94,9 +97,9 @@ def missing_versions(searcher: Searcher, question: str, passages: tuple[Passage,
     for passage in passages:
         held += [mark for _, mark in version_labels.edition_mentions(passage.chunk.text)]
         for file in (passage.chunk.file, *(o.file for o in passage.also_in)):
-            doc = searcher.document(file)
-            held += version_labels.marks(f"{doc.get('date', '')} {doc.get('version', '')}")
-            held += [mark for _, mark in version_labels.edition_mentions(str(doc.get("title", "")))]
+            info = context.documents[file].info
+            held += version_labels.marks(f"{info.date} {info.version}")
+            held += [mark for _, mark in version_labels.edition_mentions(info.title)]
     return [
         words
         for words, mark in named
@@ -104,10 +107,8 @@ def missing_versions(searcher: Searcher, question: str, passages: tuple[Passage,
     ]
 
 
-def _version_reason(searcher: Searcher, missing: list[str], top: Passage) -> str:
-    held = [
-        str(searcher.document(f).get("version") or "") for f in searcher.versions_of(top.chunk.file)
-    ]
+def _version_reason(context: AnswerContext, missing: list[str], top: Passage) -> str:
+    held = [context.documents[f].info.version for f in context.versions_of(top.chunk.file)]
     reason = "ご質問の「" + "」「".join(missing) + "」は、登録されている資料にありません。"
     if any(held):
         reason += f"「{top.chunk.title}」の登録済みの版: " + "、".join(v for v in held if v) + "。"
@@ -115,14 +116,14 @@ def _version_reason(searcher: Searcher, missing: list[str], top: Passage) -> str
 
 
 def _ranked(
-    searcher: Searcher, result: SearchResult, kinds: list[AskedKind]
+    context: AnswerContext, result: SearchResult, kinds: list[AskedKind]
 ) -> tuple[list[tuple[float, Candidate]], bool]:
     """Candidates best first with their scores, and whether the learned decline (when it
     is the one in use) is sure enough that one of them answers."""
-    s = searcher.settings
+    s = context.settings
     depth = s.answer_passages if s.selector == "learned" else RULE_PASSAGES
     learned = "learned" in (s.selector, s.decline)
-    pool = candidates(searcher, result, result.passages[:depth], kinds, compare=learned)
+    pool = candidates(context, result, result.passages[:depth], kinds, compare=learned)
     sure = True
     if learned and pool:
         selector = load_selector()
@@ -137,8 +138,9 @@ def _ranked(
     return sorted(zip(scores, pool, strict=True), key=lambda sc: -sc[0]), sure
 
 
-def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
-    settings = searcher.settings
+def compose_answer(context: AnswerContext, result: SearchResult) -> Answer:
+    """The answer to a searched question: quoted sentences, or a decline with its reason."""
+    settings = context.settings
 
     def decline(reason: str) -> Answer:
         return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
@@ -147,12 +149,12 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
     if not result.passages or (
         rules and is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine)
     ):
-        return decline(_unrelated_reason(searcher, result))
+        return decline(_unrelated_reason(context, result))
     top = result.passages[:VERSION_PASSAGES]
-    if missing := missing_versions(searcher, result.text, top):
-        return decline(_version_reason(searcher, missing, top[0]))
+    if missing := missing_versions(context, result.text, top):
+        return decline(_version_reason(context, missing, top[0]))
     kinds = asked_kinds(result.text)
-    ranked, sure = _ranked(searcher, result, kinds)
+    ranked, sure = _ranked(context, result, kinds)
     if not ranked:
         return decline(NOTHING_QUOTABLE)
     found = set().union(*(c.holds for _, c in ranked))
@@ -161,7 +163,7 @@ def compose_answer(searcher: Searcher, result: SearchResult) -> Answer:
             return decline(_value_reason(lacking))
     if not sure:  # the learned decline doubts that any sentence answers
         if result.best_coverage < settings.no_answer_coverage:
-            return decline(_unrelated_reason(searcher, result))
+            return decline(_unrelated_reason(context, result))
         return decline(UNSURE)
     best = distinct(ranked, lambda sc: sc[1].quote)[: settings.answer_sentences]
     best.sort(key=lambda sc: (sc[1].quote.rank, sc[1].order))  # in document order
@@ -182,7 +184,7 @@ NOTHING_QUOTABLE = (
 )
 
 
-def _unrelated_reason(searcher: Searcher, result: SearchResult) -> str:
+def _unrelated_reason(context: AnswerContext, result: SearchResult) -> str:
     """Why nothing relevant was found: the question's weightiest words that the closest
     passages do not contain (「ご質問の「駐車場」「台数」を含む記載がありません」)."""
     if not result.passages:
@@ -194,7 +196,7 @@ def _unrelated_reason(searcher: Searcher, result: SearchResult) -> str:
     words = [w for w in dict.fromkeys(lexical_tokens(topic)) if len(w) > 1]
     near = [lexical_tokens(p.chunk.section + "\n" + p.chunk.text) for p in result.passages[:3]]
     found = set().union(*near)
-    missing = sorted((w for w in words if w not in found), key=searcher.idf, reverse=True)[:3]
+    missing = sorted((w for w in words if w not in found), key=context.idf, reverse=True)[:3]
     if missing:
         quoted = "「" + "」「".join(typed.get(w, w) for w in missing) + "」"
         return f"ご質問の{quoted}にあたる記載が、近い箇所にもありません。"
@@ -214,4 +216,4 @@ def answer_question(
     respell: bool = True,
 ) -> Answer:
     result = searcher.search(question, top_k=top_k, allowed=allowed, respell=respell)
-    return compose_answer(searcher, result)
+    return compose_answer(AnswerContext.of(searcher), result)

@@ -18,6 +18,7 @@ import streamlit as st
 
 from app.chat_documents import documents_tab
 from app.chat_question import APP_TITLE, chat_tab, conversation_tools
+from app.served_pdfs import place_build_pdfs
 from config import SettingsError, load_settings
 from index.search import ModelMismatch, Searcher
 from index.store import IndexMissing, current_build
@@ -31,7 +32,13 @@ log = logging.getLogger(__name__)
 def _searcher_for(build: str) -> Searcher:
     # One per build, shared by every session; the embedding model itself is cached in
     # index.search, so switching to a new build does not load it again.
-    return Searcher(Path(build), load_settings())
+    settings = load_settings()
+    searcher = Searcher(Path(build), settings)
+    try:  # a build published while the chat runs: its new PDFs become servable now
+        place_build_pdfs(settings.index_dir, Path(build), settings.corpus_dir)
+    except OSError as exc:  # citations still work; only the links to the PDF are missing
+        log.warning("PDF をチャットから開けるように置けませんでした: %s", exc)
+    return searcher
 
 
 def current_searcher() -> Searcher:
@@ -50,10 +57,9 @@ def document_choices(searcher: Searcher) -> dict[str, str]:
     ordered = sorted(docs, key=lambda f: (searcher.versions_of(f)[0], f not in latest, f))
     choices = {}
     for f in ordered:
-        d = docs[f]
-        version = str(d.get("version") or "")
+        info = docs[f].info
         mark = "（最新版）" if f in latest and len(searcher.versions_of(f)) > 1 else ""
-        choices[f] = f"{d.get('title')}" + (f"［{version}］" if version else "") + mark
+        choices[f] = info.title + (f"［{info.version}］" if info.version else "") + mark
     # Streamlit tells options apart by their labels: two files shown alike would become
     # one entry, and the second could never be searched. The file name tells them apart.
     shown = Counter(choices.values())

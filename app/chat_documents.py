@@ -6,14 +6,14 @@ from __future__ import annotations
 import streamlit as st
 
 from app.safe_text import escape
+from app.version_diff import STATUS_LABELS, diff_versions, summary
 from index.search import Searcher
-from index.store import read_jsonl
+from index.store import read_quality
+from ingest.quality import OK, VERDICT_LABELS
 
 
 @st.cache_data(max_entries=16, show_spinner="版の違いを調べています…")
 def _diff(build: str, old: str, new: str, _searcher: Searcher):
-    from app.version_diff import diff_versions
-
     return diff_versions(_searcher.chunks_of(old), _searcher.chunks_of(new))
 
 
@@ -23,10 +23,10 @@ def version_changes(searcher: Searcher) -> None:
     if not series:
         return
     st.subheader("版の違い")
-    title = {s: str(searcher.document(files[0]).get("title", s)) for s, files in series.items()}
+    title = {s: searcher.document(files[0]).info.title or s for s, files in series.items()}
     name = st.selectbox("資料", list(series), format_func=lambda s: title[s], key="diff_series")
     files = series[name]
-    label = {f: str(searcher.document(f).get("version") or f) for f in files}
+    label = {f: searcher.document(f).info.version or f for f in files}
     left, right = st.columns(2)
     old = left.selectbox("古い版", files, index=1, format_func=label.get, key="diff_old")
     new = right.selectbox("新しい版", files, index=0, format_func=label.get, key="diff_new")
@@ -34,16 +34,12 @@ def version_changes(searcher: Searcher) -> None:
         st.info("異なる版を選んでください。")
         return
     diff = _diff(searcher.build_dir.name, old, new, searcher)
-    st.caption(
-        f"{escape(label[old])} → {escape(label[new])}: 追加 {diff.added} 節、削除 {diff.removed} 節、"
-        f"変更 {diff.changed} 節、変更なし {diff.unchanged} 節"
-    )
-    status = {"added": "追加", "removed": "削除", "changed": "変更"}
+    st.caption(escape(summary(diff, label[old], label[new])))
     pages = lambda ps: ", ".join(map(str, ps))  # noqa: E731
     st.dataframe(
         [
             {
-                "変更": status[c.status],
+                "変更": STATUS_LABELS[c.status],
                 "節": c.section + (f"（旧: {c.old_section}）" if c.old_section else ""),
                 "古い版のページ": pages(c.old_pages),
                 "新しい版のページ": pages(c.new_pages),
@@ -62,9 +58,9 @@ def documents_tab(searcher: Searcher) -> None:
     st.subheader("インデックス")
     st.markdown(
         escape(
-            f"作成日時: {meta.get('built_at', '')}\n"
-            f"埋め込みモデル: {meta.get('model', '')}\n"
-            f"資料 {len(searcher.documents)} 件・{meta.get('pages', '')} ページ・"
+            f"作成日時: {meta.built_at}\n"
+            f"埋め込みモデル: {meta.model}\n"
+            f"資料 {len(searcher.documents)} 件・{meta.pages} ページ・"
             f"チャンク {len(searcher.chunks)} 件"
         )
     )
@@ -74,16 +70,16 @@ def documents_tab(searcher: Searcher) -> None:
     series_of = {f: name for name, files in searcher.series_names().items() for f in files}
     rows = [
         {  # what staff look for first comes first; the file path may scroll off
-            "資料名": str(d.get("title", "")),
-            "版": str(d.get("version") or ""),
-            "公表日": str(d.get("date") or ""),
-            "最新版": "✓" if d["file"] in latest else "",
-            "ページ数": d.get("pages", 0),
-            "系列（複数の版）": series_of.get(str(d["file"]), ""),
-            "チャンク数": d.get("chunks", 0),
-            "ファイル": str(d["file"]),
+            "資料名": d.info.title,
+            "版": d.info.version,
+            "公表日": d.info.date,
+            "最新版": "✓" if d.file in latest else "",
+            "ページ数": d.pages,
+            "系列（複数の版）": series_of.get(d.file, ""),
+            "チャンク数": d.chunks,
+            "ファイル": d.file,
         }
-        for d in sorted(searcher.documents, key=lambda d: str(d["file"]))
+        for d in sorted(searcher.documents, key=lambda d: d.file)
     ]
     # Columns no document fills (公表日 without a manifest) only push the others off screen.
     empty = [k for k in rows[0] if not any(r[k] for r in rows)] if rows else []
@@ -101,21 +97,16 @@ def documents_tab(searcher: Searcher) -> None:
     )
     version_changes(searcher)
     st.subheader("注意が必要なページ")
-    quality = searcher.build_dir / "quality.jsonl"
-    flagged = (
-        [q for q in read_jsonl(quality) if q.get("verdict") != "ok"] if quality.exists() else []
-    )
+    flagged = [q for q in read_quality(searcher.build_dir) if q.verdict != OK]
     if flagged:
-        from ingest.quality import VERDICT_LABELS
-
         st.caption("文字が少ないページ（表紙・図）や、テキスト層がなく検索できないページです。")
         st.dataframe(
             [
                 {
-                    "ファイル": str(q["file"]),
-                    "ページ": q["page"],
-                    "判定": VERDICT_LABELS.get(str(q["verdict"]), str(q["verdict"])),
-                    "文字数": q.get("chars", 0),
+                    "ファイル": q.file,
+                    "ページ": q.page,
+                    "判定": VERDICT_LABELS.get(q.verdict, q.verdict),
+                    "文字数": q.chars,
                 }
                 for q in flagged
             ],

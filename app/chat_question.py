@@ -19,16 +19,17 @@ from pathlib import Path
 import streamlit as st
 
 from app.answer import NO_ANSWER, Answer, compose_answer
+from app.answer_context import AnswerContext
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
+from app.corpus_paths import OutsideCorpus, corpus_file
 from app.feedback import FeedbackEntry, FeedbackStore
 from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question import check_question
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
-from index.paths import OutsideCorpus, corpus_file
+from app.served_pdfs import pdf_url, served_pdf
 from index.search import Passage, Searcher
-from index.served_pdfs import pdf_url, served_pdf
 from ingest.pipeline import sha256_of
 
 log = logging.getLogger(__name__)
@@ -54,17 +55,15 @@ def pdf_path(searcher: Searcher, file: str) -> Path | None:
     if that name stays inside the corpus folder (an index on disk may have been edited)."""
     if file not in searcher.documents_by_file:
         return None
-    corpus = searcher.meta.get("corpus")
-    root = Path(corpus) if corpus else searcher.settings.corpus_dir
     try:
-        return corpus_file(root, file)
+        return corpus_file(searcher.meta.corpus_dir(searcher.settings.corpus_dir), file)
     except OutsideCorpus as exc:
         log.warning("not served: %s", exc)
         return None
 
 
 def served_copy(searcher: Searcher, sha256: str) -> Path | None:
-    """The index's servable copy of a PDF, if the build placed one under that sha256."""
+    """The servable copy of a PDF, if one was placed under that sha256."""
     try:
         path = served_pdf(searcher.settings.index_dir, sha256)
     except ValueError:
@@ -115,7 +114,7 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
             )
             return
         doc = docs[chunk.file]
-        if not _file_matches_index(str(path), str(doc.get("sha256", "")), path.stat().st_mtime):
+        if not _file_matches_index(str(path), doc.sha256, path.stat().st_mtime):
             st.warning(
                 "PDFが索引の作成後に変更されています。ページ画像は現在のファイルのものです。"
             )
@@ -131,7 +130,7 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
                 )
                 or page
             )
-        sha = str(doc.get("sha256", ""))
+        sha = doc.sha256
         if served_copy(searcher, sha):
             st.link_button(
                 f"PDFを開く（p.{page}）",
@@ -250,7 +249,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
                 for p in turn.answer.passages
             ],
             index_build=turn.build,
-            model=str(searcher.meta.get("model", "")),
+            model=searcher.meta.model,
         )
         try:
             FeedbackStore(searcher.settings.index_dir / "feedback.sqlite3").record(entry)
@@ -335,7 +334,7 @@ def answer_turn(
                     searched, top_k=top_k, allowed=allowed, respell=not as_typed
                 )
                 retrieval_ms = watch.lap()
-                answer = compose_answer(searcher, result)
+                answer = compose_answer(AnswerContext.of(searcher), result)
                 answer_ms = watch.lap()
             except Exception:
                 log.exception("search failed for a question of %d characters", len(searched))

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from app.answer import NO_ANSWER, Answer
 from app.safe_text import escape_markdown_file as escape_markdown
 from index.search import Passage
+from index.store import IndexedDocument
 from ingest.normalize import for_matching
 
 
@@ -23,13 +24,13 @@ def page_text(passage: Passage) -> str:
     return pages
 
 
-def version_text(passage: Passage, documents: Mapping[str, Mapping[str, object]]) -> str:
+def version_text(passage: Passage, documents: Mapping[str, IndexedDocument]) -> str:
     """「第2版・2023-08-10」 from the chunk and the index's document list."""
-    doc = documents.get(passage.chunk.file, {})
+    doc = documents.get(passage.chunk.file)
     version = str(passage.chunk.version or "")
     if version and for_matching(version) in for_matching(passage.chunk.title):
         version = ""  # 「AI事業者ガイドライン案（第1.0版）」 already says it
-    parts = [version, str(doc.get("date") or "")]
+    parts = [version, doc.info.date if doc else ""]
     return "・".join(p for p in parts if p)
 
 
@@ -39,7 +40,7 @@ def also_in_text(passage: Passage) -> str:
     return "、".join(f"{o.version}版 p.{o.pages[0]}" for o in passage.also_in) + " にも同じ記載"
 
 
-def citation_label(passage: Passage, documents: Mapping[str, Mapping[str, object]]) -> str:
+def citation_label(passage: Passage, documents: Mapping[str, IndexedDocument]) -> str:
     version = version_text(passage, documents)
     label = f"[{passage.rank}] {passage.chunk.title}" + (f"（{version}）" if version else "")
     label += f" {page_text(passage)}"
@@ -47,7 +48,7 @@ def citation_label(passage: Passage, documents: Mapping[str, Mapping[str, object
     return label + (f" ／ {also}" if also else "")
 
 
-def reply_text(answer: Answer, documents: Mapping[str, Mapping[str, object]]) -> str:
+def reply_text(answer: Answer, documents: Mapping[str, IndexedDocument]) -> str:
     """The answer with numbered sources, ready to paste into an e-mail or a reply form."""
     lines = [f"【ご質問】{answer.question}", ""]
     if answer.no_answer:
@@ -76,7 +77,7 @@ def _quote(text: str) -> str:
 
 
 def conversation_markdown(
-    turns: Sequence[Answer], documents: Mapping[str, Mapping[str, object]], title: str
+    turns: Sequence[Answer], documents: Mapping[str, IndexedDocument], title: str
 ) -> str:
     """The whole session as a Markdown file: questions, answers, sources with passages."""
     out = [f"# {title}", ""]  # our own title, not user text

@@ -19,8 +19,13 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from config import SettingsError, load_settings
+
+if TYPE_CHECKING:  # the commands import what they need when they run: `scqa --help` stays quick
+    from ingest.quality import PageQuality
+    from ingest.records import SkippedFile
 
 log = logging.getLogger("scqa")
 
@@ -90,7 +95,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 CHANGE_LABELS = {"added": "追加", "updated": "更新", "removed": "削除", "unchanged": "変更なし"}
 
 
-def _format_changes(changes: dict[str, list[str]], skipped: list[dict[str, str]]) -> list[str]:
+def _format_changes(changes: dict[str, list[str]], skipped: list[SkippedFile]) -> list[str]:
     counts = "、".join(f"{label} {len(changes.get(k, []))}" for k, label in CHANGE_LABELS.items())
     lines = [f"前回からの変更: {counts}、失敗 {len(skipped)}"]
     for kind in ("added", "updated", "removed"):
@@ -98,8 +103,8 @@ def _format_changes(changes: dict[str, list[str]], skipped: list[dict[str, str]]
     return lines
 
 
-def _format_skipped(skipped: list[dict[str, str]]) -> list[str]:
-    return [f"スキップ: {s['file']} — {s['reason']}" for s in skipped]
+def _format_skipped(skipped: list[SkippedFile]) -> list[str]:
+    return [f"スキップ: {s.file} — {s.reason}" for s in skipped]
 
 
 def _format_report(report) -> str:
@@ -141,15 +146,15 @@ def _format_quality(summary: dict[str, int]) -> str:
     )
 
 
-def _format_flagged(flagged: list[dict]) -> list[str]:
+def _format_flagged(flagged: list[PageQuality]) -> list[str]:
     """One line per file: which pages need attention and why (garbled and empty pages are not indexed)."""
     from collections import defaultdict
 
     from ingest.quality import VERDICT_LABELS
 
     grouped: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for row in flagged:
-        grouped[(row["file"], row["verdict"])].append(row["page"])
+    for page in flagged:
+        grouped[(page.file, page.verdict)].append(page.page)
     return [
         f"要確認（{VERDICT_LABELS[verdict]}）: {file} p.{', '.join(map(str, pages))}"
         for (file, verdict), pages in sorted(grouped.items())
@@ -370,7 +375,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    by_version = {searcher.document(f).get("version") or f: f for f in members}
+    label = lambda f: searcher.document(f).info.version or f  # noqa: E731
+    by_version = {label(f): f for f in members}
     old_v, new_v = (args.old, args.new) if args.old else (members[1], members[0])
     old_file = by_version.get(old_v, old_v)
     new_file = by_version.get(new_v, new_v)
@@ -382,7 +388,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
             )
             return 2
     diff = diff_versions(searcher.chunks_of(old_file), searcher.chunks_of(new_file))
-    label = lambda f: str(searcher.document(f).get("version") or f)  # noqa: E731
     print(render_text(diff, label(old_file), label(new_file)))
     return 0
 
@@ -407,17 +412,16 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from index.served_pdfs import publish_pdfs, write_launcher
-    from index.store import IndexMissing, current_build, read_json
+    from app.served_pdfs import clear_partial, place_build_pdfs, write_launcher
+    from index.store import IndexMissing, current_build
 
     settings = _settings(args)
     # Streamlit serves the PDFs (opened at a cited page) from ./static beside the script
     # it runs, so it runs a launcher kept in the index folder.
     chat = write_launcher(settings.index_dir)
+    clear_partial(settings.index_dir)  # what a server that died left half-placed
     try:
-        build = current_build(settings.index_dir)
-        corpus = Path(read_json(build / "meta.json").get("corpus") or settings.corpus_dir)
-        publish_pdfs(settings.index_dir, corpus, read_json(build / "documents.json"))
+        place_build_pdfs(settings.index_dir, current_build(settings.index_dir), settings.corpus_dir)
     except (IndexMissing, OSError, ValueError) as exc:  # no index yet: the chat says so
         log.info("no PDFs to serve yet: %s", exc)
     # The chat reads its settings from the environment: pass on what the flags changed.

@@ -28,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.answer import compose_answer
+from app.answer_context import AnswerContext
 from app.quotes import Quote
 from index.search import Searcher
 from ingest.cleaning import clean_pages
@@ -153,8 +154,8 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
     # Answer text: per kind, one bool per answerable question with key phrases.
     per_kind_key: dict[str, list[bool]] = defaultdict(list)
     per_kind_key_found: dict[str, list[bool]] = defaultdict(list)
-    corpus = searcher.meta.get("corpus")
-    printed = PrintedPages(Path(corpus)) if corpus else None
+    context = AnswerContext.of(searcher)
+    printed = PrintedPages(Path(searcher.meta.corpus)) if searcher.meta.corpus else None
     quotes_on_page = quotes_checked = 0
     for q in questions:
         start = time.perf_counter()
@@ -162,7 +163,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
         latencies.append(time.perf_counter() - start)
         # Decline as the chat would: on the passages it shows (settings.top_k).
         shown = replace(result, passages=result.passages[: searcher.settings.top_k])
-        answer = compose_answer(searcher, shown)
+        answer = compose_answer(context, shown)
         if not q.gold:
             unanswerable += 1
             declined_unanswerable += answer.no_answer

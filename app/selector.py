@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from app.answer_context import AnswerContext
 from app.asked import AskedKind, gives, topic_of, value_spans
 from app.quotes import LEAD, Quote, items_after, quotable, quote_of, sentences_of
-from index.search import Passage, Searcher, SearchResult
+from index.search import Passage, SearchResult
 from index.tokenize import entity_kinds, lexical_tokens
 from ingest.normalize import for_matching
 
@@ -127,7 +128,7 @@ def _share(wanted: set[str], found: set[str]) -> float:
 
 
 def candidates(
-    searcher: Searcher,
+    context: AnswerContext,
     result: SearchResult,
     passages: tuple[Passage, ...],
     kinds: list[AskedKind],
@@ -163,7 +164,7 @@ def candidates(
         for i, text in enumerate(texts):
             lo, hi = max(0, i - WINDOW), i + WINDOW + 1
             near = set().union(*tokens[lo:hi])
-            topic_near = searcher.coverage(topic_tokens, near)
+            topic_near = context.coverage(topic_tokens, near)
             given = frozenset(k.name for k in kinds if gives(k, text))
             holds = given if topic_near >= EVIDENCE_COVERAGE else frozenset()
             base = {
@@ -175,7 +176,7 @@ def candidates(
                 "position": i / last,
                 "first": float(i == 0),
                 "topic_near": topic_near,
-                "coverage_near": searcher.coverage(query_tokens, near),
+                "coverage_near": context.coverage(query_tokens, near),
                 "bigrams_near": _share(query_bigrams, set().union(*grams[lo:hi])),
                 "lead": float(bool(LEAD.search(text.strip()))),
             }
@@ -189,7 +190,7 @@ def candidates(
                         i,
                         frozenset(),
                         _features(
-                            searcher,
+                            context,
                             base,
                             block_text,
                             set().union(*(tokens[j] for j in span)),
@@ -217,7 +218,7 @@ def candidates(
                     i,
                     holds,
                     _features(
-                        searcher,
+                        context,
                         base,
                         text,
                         tokens[i],
@@ -233,16 +234,20 @@ def candidates(
                     ),
                 )
             )
-    return _with_similarities(searcher, question, out) if compare else out
+    return _with_similarities(context, question, out) if compare else out
 
 
-def _with_similarities(searcher: Searcher, question: str, pool: list[Candidate]) -> list[Candidate]:
+def _with_similarities(
+    context: AnswerContext, question: str, pool: list[Candidate]
+) -> list[Candidate]:
     """Fill in the features that compare a candidate with the question's embedding and
     with the other candidates."""
     if not pool:
         return pool
     texts = ["\n".join((c.quote.text, *c.quote.items)) for c in pool]
-    cosines = searcher.similarities(question, texts)
+    if context.similarities is None:
+        raise ValueError("学習した選択器には文の埋め込み（similarities）が必要です")
+    cosines = context.similarities(question, texts)
     coverage = np.array([c.feature("coverage") for c in pool])
     at = (_INDEX["sentence_cosine"], _INDEX["cosine_gap"], _INDEX["coverage_gap"])
     out = []
@@ -256,7 +261,7 @@ def _with_similarities(searcher: Searcher, question: str, pool: list[Candidate])
 
 
 def _features(
-    searcher: Searcher,
+    context: AnswerContext,
     base: dict[str, float],
     text: str,
     tokens: set[str],
@@ -286,7 +291,7 @@ def _features(
         "sentence_cosine": 0.0,
         "cosine_gap": 0.0,
         "coverage_gap": 0.0,
-        "coverage": searcher.coverage(query_tokens, tokens),
+        "coverage": context.coverage(query_tokens, tokens),
         "bigrams": _share(query_bigrams, grams),
         "novel": len(tokens - query_set) / len(tokens) if tokens else 0.0,
         "log_chars": math.log1p(len(text)),

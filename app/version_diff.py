@@ -363,15 +363,20 @@ def _pages(pages: tuple[int, ...]) -> str:
     return f"p.{pages[0]}" if pages[0] == pages[-1] else f"p.{pages[0]}–{pages[-1]}"
 
 
-_STATUS_LABEL = {"added": "追加", "removed": "削除", "changed": "変更"}
+STATUS_LABELS = {"added": "追加", "removed": "削除", "changed": "変更"}
+
+
+def summary(diff: VersionDiff, old_label: str, new_label: str) -> str:
+    """One line: how many sections were added, removed, changed and left as they were."""
+    return (
+        f"{old_label} → {new_label}: 追加 {diff.added} 節、削除 {diff.removed} 節、"
+        f"変更 {diff.changed} 節、変更なし {diff.unchanged} 節"
+    )
 
 
 def render_text(diff: VersionDiff, old_label: str, new_label: str) -> str:
     """A Japanese report of the diff for the command line."""
-    lines = [
-        f"{old_label} → {new_label}: 追加 {diff.added} 節、削除 {diff.removed} 節、"
-        f"変更 {diff.changed} 節、変更なし {diff.unchanged} 節"
-    ]
+    lines = [summary(diff, old_label, new_label)]
     for c in diff.changes:
         name = c.section or "（見出しなし）"
         if c.old_section:
@@ -382,7 +387,7 @@ def render_text(diff: VersionDiff, old_label: str, new_label: str) -> str:
             where = _pages(c.new_pages)
         else:
             where = _pages(c.old_pages)
-        lines.append(f"{_STATUS_LABEL[c.status]} {name}  {where}")
+        lines.append(f"{STATUS_LABELS[c.status]} {name}  {where}")
         if c.added_sample:
             lines.append(f"    + {c.added_sample}")
         if c.removed_sample:

@@ -23,7 +23,6 @@ question once. Per set and config it prints:
 from __future__ import annotations
 
 import argparse
-import copy
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from app.answer import compose_answer
+from app.answer_context import AnswerContext
 from app.evaluate import Question, first_hit, holds_key_phrase, load_questions
 from config import load_settings
 from index.search import Searcher
@@ -76,10 +76,11 @@ def _tally(n: dict[str, int], q: Question, declined: bool, text: str, rank: int 
 
 def run(searcher: Searcher, questions: list[Question], configs: list[str]) -> dict[str, dict]:
     variants = {}
+    context = AnswerContext.of(searcher)
     for config in configs:
-        variant = copy.copy(searcher)  # shares the loaded index; only the settings differ
-        variant.settings = searcher.settings.with_overrides(**parse_config(config))
-        variants[config] = variant
+        variants[config] = replace(
+            context, settings=searcher.settings.with_overrides(**parse_config(config))
+        )
     counts = {c: _counts() for c in configs}
     top_k = searcher.settings.top_k
     for q in questions:
@@ -101,9 +102,11 @@ def sweep_confidence(
 
     from app import selector as selector_module
 
-    variant = copy.copy(searcher)
-    variant.settings = searcher.settings.with_overrides(
-        selector="learned", decline="learned", answer_confidence=-1.0
+    variant = replace(
+        AnswerContext.of(searcher),
+        settings=searcher.settings.with_overrides(
+            selector="learned", decline="learned", answer_confidence=-1.0
+        ),
     )
     seen: list[float] = []
     real = selector_module.Selector.confidence

@@ -35,6 +35,7 @@ from pathlib import Path
 import torch
 
 from app.answer import compose_answer
+from app.answer_context import AnswerContext
 from app.evaluate import load_questions
 from config import load_settings
 from index.build import build_index
@@ -81,6 +82,7 @@ def main() -> None:
 
         start = time.perf_counter()
         searcher = Searcher.open(settings)
+        context = AnswerContext.of(searcher)
         load_seconds = time.perf_counter() - start
         questions = [q.question for q in load_questions(args.questions)]
         searcher.search(questions[0])  # warm-up
@@ -91,7 +93,7 @@ def main() -> None:
                 t = time.perf_counter()
                 result = searcher.search(question)
                 t2 = time.perf_counter()
-                compose_answer(searcher, result)
+                compose_answer(context, result)
                 latencies.append((t2 - t) * 1000)
                 composing.append((time.perf_counter() - t2) * 1000)
                 t3 = time.perf_counter()
@@ -109,7 +111,7 @@ def main() -> None:
                 "build_seconds": round(build_seconds, 1),
                 "build_stages": stages,
                 "files": report.files if report else None,
-                "skipped": [s["file"] for s in report.skipped] if report else None,
+                "skipped": [s.file for s in report.skipped] if report else None,
                 "pages": report.pages if report else None,
                 "chunks": len(searcher.chunks),
                 "load_seconds": round(load_seconds, 1),

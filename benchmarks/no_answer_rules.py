@@ -20,6 +20,7 @@ from unittest import mock
 
 from app import answer as answer_module
 from app import selector as selector_module
+from app.answer_context import AnswerContext
 from app.evaluate import load_questions
 from config import load_settings
 from index.search import Searcher, model_of
@@ -60,6 +61,7 @@ def main() -> None:
     build = current_build(args.index)
     rules = settings.with_overrides(model=model_of(build), selector="rules", decline="rules")
     searcher = Searcher(build, rules)
+    context = AnswerContext.of(searcher)
     for path in args.qa:
         questions = load_questions(path)
         results = [(q, searcher.search(q.question)) for q in questions]
@@ -72,7 +74,7 @@ def main() -> None:
         for name, flags in VARIANTS.items():
             with _variant(*flags):
                 declined = [
-                    (bool(q.gold), answer_module.compose_answer(searcher, r).no_answer)
+                    (bool(q.gold), answer_module.compose_answer(context, r).no_answer)
                     for q, r in results
                 ]
             un = sum(d for answerable, d in declined if not answerable)

@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from answer_selector import load_set
 
+from app.answer_context import AnswerContext
 from app.asked import asked_kinds
 from app.evaluate import Question, load_questions, squeeze
 from app.selector import (
@@ -70,6 +71,7 @@ def collect(
     question is answerable, for every candidate of ``questions``. A candidate holds the
     answer when it contains one of the question's key phrases (NFKC, spaces removed)."""
     files = {c.file for c in searcher.chunks}
+    context = AnswerContext.of(searcher)
     rows, labels, qids, groups, rules, answerable = [], [], [], [], [], []
     start = time.perf_counter()
     for n, q in enumerate(questions):
@@ -78,7 +80,7 @@ def collect(
         allowed = files - {gold_file} if leave_out else None
         result = searcher.search(q.question, allowed=allowed)
         shown = result.passages[: searcher.settings.answer_passages]
-        pool = candidates(searcher, result, shown, asked_kinds(result.text))
+        pool = candidates(context, result, shown, asked_kinds(result.text))
         keys = [squeeze(k) for k in q.key_phrases] if q.gold and not leave_out else []
         for c in pool:
             text = squeeze("".join((c.quote.text, *c.quote.items)))

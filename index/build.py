@@ -18,11 +18,9 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import asdict, astuple, dataclass, field
+from dataclasses import astuple, dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path
-
-import faiss
 
 from config import Settings
 from index import versions
@@ -37,18 +35,28 @@ from index.dense import (
 from index.file_cache import FileCache, IngestedFile, cache_key
 from index.lexical import LexicalIndex
 from index.lock import build_lock
-from index.served_pdfs import clear_partial, publish_pdfs
 from index.store import (
     FORMAT_VERSION,
-    IndexMissing,
+    BuildMeta,
+    Frequencies,
+    IndexedDocument,
     clear_unfinished,
     current_build,
+    lexical_dir,
     new_build_dir,
     publish,
-    read_json,
+    read_frequencies,
+    read_skipped,
+    read_vectors,
+    served_meta,
     write_chunks,
-    write_json,
-    write_jsonl,
+    write_coverage_tokens,
+    write_documents,
+    write_frequencies,
+    write_meta,
+    write_quality,
+    write_report,
+    write_vectors,
 )
 from index.tokenize import lexical_tokens
 from index.vector_cache import VectorCache, embed_with_cache
@@ -56,7 +64,7 @@ from ingest import version_labels
 from ingest.catalog import load_manifest
 from ingest.chunking import ChunkSizes
 from ingest.pipeline import FileResult, ingest_folder, scan_corpus, sha256_of, unreadable_reason
-from ingest.quality import PageQuality, summarize
+from ingest.quality import OK, PageQuality, summarize
 from ingest.records import Chunk, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -71,9 +79,9 @@ class BuildReport:
     files: int = 0
     pages: int = 0
     chunks: int = 0
-    skipped: list[dict[str, str]] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
     quality: dict[str, int] = field(default_factory=dict)  # pages per verdict, fallback pages
-    flagged: list[dict[str, object]] = field(default_factory=list)  # pages not "ok"
+    flagged: list[PageQuality] = field(default_factory=list)  # pages not "ok"
     seconds: dict[str, float] = field(default_factory=dict)
     model: str = ""
     embedded: int = 0  # chunks embedded now; the rest came from the vector cache
@@ -195,24 +203,33 @@ def _signature(settings: Settings) -> dict[str, object]:
     }
 
 
-def _served_meta(index_dir: Path) -> dict:
-    try:
-        return read_json(current_build(index_dir) / "meta.json")
-    except (IndexMissing, FileNotFoundError, ValueError):
-        return {}
-
-
-def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
-    """True when the served index was built from exactly these files with these settings."""
-    meta = _served_meta(settings.index_dir)
-    return bool(meta) and (
-        meta.get("signature") == _signature(settings)
-        and meta.get("files") == corpus_fingerprint(corpus_dir)
-        and meta.get("manifest") == manifest_digest(load_manifest(corpus_dir))
+def _serves(
+    meta: BuildMeta | None,
+    settings: Settings,
+    fingerprint: Mapping[str, str],
+    manifest: Mapping[str, object],
+) -> bool:
+    """True when the served build was made from exactly these files with these settings."""
+    return (
+        meta is not None
+        and meta.signature == _signature(settings)
+        and meta.files == fingerprint
+        and meta.manifest == manifest_digest(manifest)
     )
 
 
-def compare_files(before: dict[str, str], now: dict[str, str]) -> dict[str, list[str]]:
+def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
+    """True when a build now would change nothing (``scqa build`` would say so and stop)."""
+    manifest = load_manifest(corpus_dir)
+    return _serves(
+        served_meta(settings.index_dir),
+        settings,
+        scan_files(corpus_dir, manifest).fingerprint,
+        manifest,
+    )
+
+
+def compare_files(before: Mapping[str, str], now: Mapping[str, str]) -> dict[str, list[str]]:
     """added / updated / removed / unchanged, by relative path and sha256."""
     return {
         "added": sorted(f for f in now if f not in before),
@@ -271,50 +288,49 @@ class _ModelLoader:
         return future.result() if future else _load(self._settings, member)
 
 
-def mark_series(documents: list[dict[str, object]]) -> None:
-    """Every document gets its series (manifest, else inferred from the title) and whether
-    it is the newest version of that series."""
-    keys = {
-        str(d["file"]): version_labels.sort_key(str(d.get("version", "")), str(d.get("date", "")))
-        for d in documents
-    }
-    groups: dict[str, list[dict[str, object]]] = {}
+def mark_series(documents: list[IndexedDocument]) -> list[IndexedDocument]:
+    """The documents, each with its series (manifest, else inferred from the title) and
+    whether it is the newest version of that series."""
+    keys = {d.file: version_labels.sort_key(d.info.version, d.info.date) for d in documents}
+    groups: dict[str, list[IndexedDocument]] = {}
     for d in documents:
-        groups.setdefault(versions.series_of(d), []).append(d)
+        groups.setdefault(versions.series_of(d.info), []).append(d)
+    series_of: dict[str, str] = {}
     for series, members in groups.items():
-        seen = Counter(keys[str(d["file"])] for d in members)
+        seen = Counter(keys[d.file] for d in members)
         for d in members:
             # Two files with one title and no telling version apart (a report and its
             # summary, both titled 「AI事業者ガイドライン案」) are two documents, not versions:
             # otherwise one would hide the other as "older".
-            key = keys[str(d["file"])]
+            key = keys[d.file]
             apart = len(members) == 1 or (key != (0, 0, 0.0) and seen[key] == 1)
-            d["series"] = series if apart else f"{series} ({Path(str(d['file'])).stem})"
+            series_of[d.file] = series if apart else f"{series} ({Path(d.file).stem})"
     newest: dict[str, tuple[tuple, str]] = {}
     for d in documents:
-        key = keys[str(d["file"])]
-        if d["series"] not in newest or key > newest[str(d["series"])][0]:
-            newest[str(d["series"])] = (key, str(d["file"]))
+        key, series = keys[d.file], series_of[d.file]
+        if series not in newest or key > newest[series][0]:
+            newest[series] = (key, d.file)
     latest = {file for _, file in newest.values()}
-    for d in documents:
-        d["latest"] = d["file"] in latest
+    return [
+        replace(d, info=replace(d.info, series=series_of[d.file]), latest=d.file in latest)
+        for d in documents
+    ]
 
 
-def check_build(build_dir: Path, chunks: list[Chunk], documents: list[dict[str, object]]) -> None:
+def check_build(build_dir: Path, chunks: list[Chunk], documents: list[IndexedDocument]) -> None:
     """Refuse to publish a build whose parts disagree or that cannot find its own text."""
-    vectors = faiss.read_index(str(build_dir / "vectors.faiss"))
-    coverage = read_json(build_dir / "df.json")["n"]
+    vectors = read_vectors(build_dir)
     counts = {
         "chunks": len(chunks),
         "vectors": vectors.ntotal,
-        "df": coverage,
-        "documents": sum(int(d["chunks"]) for d in documents),
+        "df": read_frequencies(build_dir).n,
+        "documents": sum(d.chunks for d in documents),
     }
     if len(set(counts.values())) != 1:
         raise BuildCheckFailed(f"件数が一致しません: {counts}")
     # Smoke queries: the longest passage is found by its own words, and its vector by itself.
     probe = max(range(len(chunks)), key=lambda i: len(chunks[i].text))
-    lexical = LexicalIndex.load(build_dir / "bm25")
+    lexical = LexicalIndex.load(lexical_dir(build_dir))
     top = lexical.scores(chunks[probe].text[:80]).argsort()[::-1][:10]
     if probe not in top:
         raise BuildCheckFailed("検索の確認に失敗しました（BM25 が自分の本文を見つけられません）")
@@ -337,18 +353,13 @@ def build_index(
     with build_lock(settings.index_dir):
         # What a build that died (killed, disk full) left half-written.
         clear_unfinished(settings.index_dir)
-        clear_partial(settings.index_dir)
         FileCache(settings.cache_dir / "files").clear_partial()
         return _build(corpus_dir, settings, on_file, on_embed, full)
 
 
-def _served_skips(index_dir: Path, files: Mapping[str, str]) -> list[dict[str, str]]:
+def _served_skips(index_dir: Path, files: Mapping[str, str]) -> list[SkippedFile]:
     """The files the served build could not index, among those still in the corpus."""
-    try:
-        served = read_json(current_build(index_dir) / "report.json").get("skipped", [])
-    except (IndexMissing, OSError, ValueError):
-        return []
-    return [s for s in served if s.get("file") in files]
+    return [s for s in read_skipped(current_build(index_dir)) if s.file in files]
 
 
 def _build(
@@ -363,25 +374,20 @@ def _build(
     manifest = load_manifest(corpus_dir)
     corpus = scan_files(corpus_dir, manifest)
     fingerprint, unique = dict(corpus.fingerprint), dict(corpus.unique)
-    not_read = [asdict(f) for f in corpus.skipped]
-    served = _served_meta(settings.index_dir)
-    report.changes = compare_files(served.get("files", {}), fingerprint)
+    not_read = list(corpus.skipped)
+    served = served_meta(settings.index_dir)
+    report.changes = compare_files(served.files if served else {}, fingerprint)
     report.seconds["scan"] = time.perf_counter() - t0
-    if (
-        not full
-        and served.get("signature") == _signature(settings)
-        and served.get("files") == fingerprint
-        and served.get("manifest") == manifest_digest(manifest)
-    ):
+    if not full and served is not None and _serves(served, settings, fingerprint, manifest):
         report.up_to_date = True
         report.index = str(current_build(settings.index_dir))
         report.skipped = sorted(
-            not_read + _served_skips(settings.index_dir, unique), key=lambda s: s["file"]
+            not_read + _served_skips(settings.index_dir, unique), key=lambda s: s.file
         )
         report.files = len(unique) + len(not_read)
-        report.pages, report.chunks = served["pages"], served["chunks"]
+        report.pages, report.chunks = served.pages, served.chunks
         report.reused_files = len(unique)
-        report.model = str(served.get("model", ""))
+        report.model = served.model
         report.seconds["total"] = time.perf_counter() - t0
         return report
 
@@ -419,49 +425,32 @@ def _build(
 
     chunks: list[Chunk] = []
     content: list[list[str]] = []
-    documents: list[dict[str, object]] = []
+    documents: list[IndexedDocument] = []
     pages_quality: list[PageQuality] = []
     report.skipped = list(not_read)
     for rel in sorted(kept):
         entry = kept[rel]
         if entry.skipped:
-            report.skipped.append(asdict(entry.skipped))
+            report.skipped.append(entry.skipped)
             continue
         assert entry.info is not None
-        report.flagged.extend(
-            {
-                "file": q.file,
-                "page": q.page,
-                "verdict": q.verdict,
-                "chars": q.chars,
-                "garbage": q.garbage,
-            }
-            for q in entry.quality
-            if q.verdict != "ok"
-        )
+        report.flagged.extend(q for q in entry.quality if q.verdict != OK)
         if not entry.chunks:  # counted as indexed, it would answer nothing and say nothing
-            report.skipped.append({"file": rel, "reason": NO_TEXT})
+            report.skipped.append(SkippedFile(rel, NO_TEXT))
             continue
         report.pages += entry.pages
         pages_quality.extend(entry.quality)
         chunks.extend(entry.chunks)
         content.extend(list(t) for t in entry.tokens)
-        documents.append(
-            {
-                **asdict(entry.info),
-                "pages": entry.pages,
-                "chunks": len(entry.chunks),
-                "sha256": entry.sha256,
-            }
-        )
-    report.skipped.sort(key=lambda s: s["file"])
+        documents.append(IndexedDocument(entry.info, entry.sha256, entry.pages, len(entry.chunks)))
+    report.skipped.sort(key=lambda s: s.file)
     report.files = len(documents) + len(report.skipped)
     report.quality = summarize(pages_quality)
     if not chunks:
         raise BuildFailed(
             "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
         )
-    mark_series(documents)
+    documents = mark_series(documents)
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]
@@ -512,31 +501,31 @@ def _build(
     t4 = time.perf_counter()
     report.model = embedder_name(settings.model)
     report.chunks = len(chunks)
-    meta = {
-        "model": report.model,
-        "dimension": int(vectors.shape[1]),
-        "signature": _signature(settings),
-        "files": fingerprint,
-        "manifest": manifest_digest(manifest),
-        "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "chunks": len(chunks),
-        "pages": report.pages,
-        "machine": f"{platform.machine()} {platform.python_version()}",
-        "corpus": str(corpus_dir.resolve()),
-    }
+    meta = BuildMeta(
+        model=report.model,
+        dimension=int(vectors.shape[1]),
+        chunks=len(chunks),
+        pages=report.pages,
+        signature=_signature(settings),
+        files=fingerprint,
+        manifest=manifest_digest(manifest),
+        built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        machine=f"{platform.machine()} {platform.python_version()}",
+        corpus=str(corpus_dir.resolve()),
+    )
     tmp: Path | None = None
     try:
         with _step("新しい構築フォルダの作成"):
             tmp = new_build_dir(settings.index_dir)
         with _step(f"索引ファイルの書き込み（{tmp}）"):
             write_chunks(tmp, chunks)
-            lexical.save(tmp / "bm25")
-            faiss.write_index(build_faiss(vectors), str(tmp / "vectors.faiss"))
-            write_json(tmp / "df.json", {"n": len(texts), "df": dict(df)})
-            write_json(tmp / "coverage_tokens.json", [sorted(set(t)) for t in coverage])
-            write_json(tmp / "documents.json", documents)
-            write_jsonl(tmp / "quality.jsonl", [asdict(q) for q in pages_quality])
-            write_json(tmp / "meta.json", meta)
+            lexical.save(lexical_dir(tmp))
+            write_vectors(tmp, build_faiss(vectors))
+            write_frequencies(tmp, Frequencies(n=len(texts), df=dict(df)))
+            write_coverage_tokens(tmp, coverage)
+            write_documents(tmp, documents)
+            write_quality(tmp, pages_quality)
+            write_meta(tmp, meta)
         report.seconds["write"] = time.perf_counter() - t4
         t5 = time.perf_counter()
         with _step("書き込んだ索引の確認"):
@@ -544,10 +533,7 @@ def _build(
         report.seconds["check"] = time.perf_counter() - t5
         report.seconds["total"] = time.perf_counter() - t0
         with _step(f"構築レポートの書き込み（{tmp}）"):
-            write_json(tmp / "report.json", asdict(report))
-        # Before the switch, so that the new build's citations can open their PDFs.
-        with _step("チャットから開く PDF の配置"):
-            publish_pdfs(settings.index_dir, corpus_dir, documents)
+            write_report(tmp, report)
         with _step("インデックスの切り替え"):
             final = publish(settings.index_dir, tmp)
     except BaseException:

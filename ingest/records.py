@@ -75,7 +75,9 @@ class Chunk:
         return self.page_label if page == self.pages[0] else ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class SkippedFile:
+    """A file the build could not index, and why (in Japanese, for the operator)."""
+
     file: str
     reason: str

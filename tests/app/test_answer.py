@@ -3,6 +3,7 @@ import re
 import pytest
 
 from app.answer import NO_ANSWER, answer_question, missing_versions
+from app.answer_context import AnswerContext
 
 pytestmark = pytest.mark.integration
 
@@ -79,10 +80,9 @@ def test_a_version_the_corpus_does_not_hold_is_declined_naming_the_versions_it_h
 def test_a_version_the_corpus_holds_is_not_missing(searcher):
     question = "付録の2022年10月版で紹介されているデータモデルは？"
     passages = searcher.search(question).passages[:3]
-    assert missing_versions(searcher, question, passages) == []
-    assert missing_versions(
-        searcher, "付録の2030年10月版で紹介されているデータモデルは？", passages
-    )
+    context = AnswerContext.of(searcher)
+    assert missing_versions(context, question, passages) == []
+    assert missing_versions(context, "付録の2030年10月版で紹介されているデータモデルは？", passages)
 
 
 def test_an_asked_amount_missing_near_the_question_words_is_declined(searcher):
@@ -113,7 +113,7 @@ def test_every_quoted_sentence_cites_the_page_it_is_printed_on(searcher, questio
 
     answer = answer_question(searcher, question)
     assert answer.quotes and not answer.no_answer
-    printed = PrintedPages(Path(searcher.meta["corpus"]))
+    printed = PrintedPages(Path(searcher.meta.corpus))
     for quote in answer.quotes:
         passage = answer.passages[quote.rank - 1]
         assert quote.file == passage.chunk.file

@@ -4,9 +4,17 @@ import re
 from app.answer import NO_ANSWER, Answer
 from app.citations import citation_label, conversation_markdown, reply_text
 from index.search import OtherVersion, Passage
-from ingest.records import Chunk
+from index.store import IndexedDocument
+from ingest.records import Chunk, DocumentInfo
 
-DOCS = {"smartcity/g_2025.pdf": {"file": "smartcity/g_2025.pdf", "date": "2025-09-30"}}
+DOCS = {
+    "smartcity/g_2025.pdf": IndexedDocument(
+        DocumentInfo(file="smartcity/g_2025.pdf", title="ガイドブック", date="2025-09-30"),
+        sha256="0" * 64,
+        pages=40,
+        chunks=90,
+    )
+}
 
 
 def _passage(text: str, rank: int = 1, also_in=()) -> Passage:

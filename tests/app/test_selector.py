@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pytest
 
+from app.answer_context import AnswerContext
 from app.asked import asked_kinds
 from app.selector import (
     FEATURES,
@@ -81,7 +82,7 @@ PASSAGE = (
 @pytest.mark.integration
 def test_the_sentence_holding_the_asked_number_is_chosen(searcher):
     result = _result("大仏の高さって何メートルくらい？", PASSAGE)
-    pool = candidates(searcher, result, result.passages, asked_kinds(result.text))
+    pool = candidates(AnswerContext.of(searcher), result, result.passages, asked_kinds(result.text))
     probabilities = load_selector().probabilities(pool)
     best = pool[int(np.argmax(probabilities))]
     assert best.quote.text.startswith("大仏の高さは約15メートル")
@@ -93,7 +94,9 @@ def test_the_selector_is_less_sure_when_the_passage_does_not_say_it(searcher):
 
     def confidence(question: str) -> float:
         result = _result(question, PASSAGE)
-        pool = candidates(searcher, result, result.passages, asked_kinds(result.text))
+        pool = candidates(
+            AnswerContext.of(searcher), result, result.passages, asked_kinds(result.text)
+        )
         return selector.confidence(pool, selector.probabilities(pool))
 
     assert confidence("大仏の高さは何メートル？") > confidence("市役所の駐車場の料金はいくら？")

@@ -12,8 +12,7 @@ import pytest
 
 from config import Settings
 from index.build import BuildFailed, build_index, duplicate_reason
-from index.served_pdfs import pdf_dir
-from index.store import current_build, read_chunks, read_json
+from index.store import current_build, read_chunks, read_documents
 from tests.conftest import fill_disk, shared_pdf, write_pdf
 
 pytestmark = pytest.mark.integration
@@ -48,7 +47,7 @@ def hostile(tmp_path_factory):
     (corpus / "sub" / "up").symlink_to("..")
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("hostile-index"))
     report = build_index(corpus, settings)
-    return settings, report, {s["file"]: s["reason"] for s in report.skipped}
+    return settings, report, {s.file: s.reason for s in report.skipped}
 
 
 def test_an_unreadable_pdf_is_skipped_by_name_and_the_rest_is_indexed(hostile):
@@ -77,8 +76,8 @@ def test_a_book_of_forms_keeps_its_text(hostile):
 def test_a_pdf_with_no_body_left_is_skipped_not_counted_as_indexed(hostile):
     settings, report, skipped = hostile
     assert "本文が残りませんでした" in skipped["page_numbers_only.pdf"]
-    documents = read_json(current_build(settings.index_dir) / "documents.json")
-    assert sorted(d["file"] for d in documents) == ["forms.pdf", "good.pdf"]
+    documents = read_documents(current_build(settings.index_dir))
+    assert sorted(d.file for d in documents) == ["forms.pdf", "good.pdf"]
     assert report.files - len(report.skipped) == 2
 
 
@@ -103,7 +102,6 @@ def test_leftovers_of_a_dead_build_are_cleared_by_the_next(hostile):
     index = settings.index_dir
     dead = [
         index / "builds" / ".tmp-20260101-000000-abcdef",
-        pdf_dir(index) / f".{'9' * 64}.pdf.part",
         settings.cache_dir / "files" / ".0123.abcdef.tmp",
     ]
     dead[0].mkdir()
@@ -114,7 +112,7 @@ def test_leftovers_of_a_dead_build_are_cleared_by_the_next(hostile):
     assert again.up_to_date
     assert not [p for p in dead if p.exists()]
     # Nothing changed, and the report still says what was left out.
-    assert sorted(s["file"] for s in again.skipped) == sorted(s["file"] for s in report.skipped)
+    assert sorted(s.file for s in again.skipped) == sorted(s.file for s in report.skipped)
 
 
 APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_{}.pdf"
@@ -132,18 +130,18 @@ def test_a_copy_under_another_name_is_indexed_once_and_the_newest_version_stays_
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index")
 
     report = build_index(corpus, settings)
-    skipped = {s["file"]: s["reason"] for s in report.skipped}
+    skipped = {s.file: s.reason for s in report.skipped}
     assert skipped == {"old/appendix_copy.pdf": duplicate_reason("appendix_2022-10.pdf")}
     assert "appendix_2022-10.pdf と同じ内容のため索引しません" in skipped["old/appendix_copy.pdf"]
     build = current_build(settings.index_dir)
-    documents = {d["file"]: d for d in read_json(build / "documents.json")}
+    documents = {d.file: d for d in read_documents(build)}
     assert sorted(documents) == ["appendix_2022-10.pdf", "appendix_2025-09.pdf"]
-    assert documents["appendix_2025-09.pdf"]["latest"]
-    assert not documents["appendix_2022-10.pdf"]["latest"]
+    assert documents["appendix_2025-09.pdf"].latest
+    assert not documents["appendix_2022-10.pdf"].latest
     per_file = Counter(c.file for c in read_chunks(build))
     assert set(per_file) == set(documents)
     assert report.chunks == sum(per_file.values())
-    assert per_file["appendix_2022-10.pdf"] == documents["appendix_2022-10.pdf"]["chunks"]
+    assert per_file["appendix_2022-10.pdf"] == documents["appendix_2022-10.pdf"].chunks
 
     # The copy the manifest names is the one indexed.
     (corpus / "manifest.toml").write_text(
@@ -154,20 +152,17 @@ def test_a_copy_under_another_name_is_indexed_once_and_the_newest_version_stays_
         encoding="utf-8",
     )
     report = build_index(corpus, settings)
-    skipped = {s["file"]: s["reason"] for s in report.skipped}
+    skipped = {s.file: s.reason for s in report.skipped}
     assert skipped == {"appendix_2022-10.pdf": duplicate_reason("old/appendix_copy.pdf")}
-    documents = {
-        d["file"]: d for d in read_json(current_build(settings.index_dir) / "documents.json")
-    }
+    documents = {d.file: d for d in read_documents(current_build(settings.index_dir))}
     assert sorted(documents) == ["appendix_2025-09.pdf", "old/appendix_copy.pdf"]
-    assert documents["appendix_2025-09.pdf"]["latest"]
-    assert not documents["old/appendix_copy.pdf"]["latest"]
+    assert documents["appendix_2025-09.pdf"].latest
+    assert not documents["old/appendix_copy.pdf"].latest
 
 
 def _leftovers(index: Path) -> list[Path]:
     return [
         *(index / "builds").glob(".tmp-*"),
-        *pdf_dir(index).glob(".*.part"),
         *(index / "cache" / "files").glob(".*.tmp"),
     ]
 
@@ -179,16 +174,8 @@ def test_a_full_disk_keeps_the_previous_index_and_leaves_nothing_behind(tiny_dis
     build_index(corpus, settings)
     served = current_build(settings.index_dir)
 
-    # Room for the index files, not for the new PDF's copy that the chat serves.
-    write_pdf(corpus / "b.pdf", [OTHER], padding=1_500_000)
-    filler = fill_disk(tiny_disk, leave=700_000)
-    with pytest.raises(BuildFailed, match=r"PDF の配置.*b\.pdf"):
-        build_index(corpus, settings)
-    assert current_build(settings.index_dir) == served
-    assert _leftovers(settings.index_dir) == []
-
-    # No room at all: the index files themselves cannot be written.
-    filler.unlink()
+    # No room: the new build's files cannot be written.
+    write_pdf(corpus / "b.pdf", [OTHER])
     filler = fill_disk(tiny_disk, leave=0)
     with pytest.raises(BuildFailed, match="前のインデックスをそのまま使います"):
         build_index(corpus, settings)

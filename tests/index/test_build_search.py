@@ -6,7 +6,8 @@ import pytest
 
 from index.build import build_index, is_up_to_date, mark_series
 from index.search import ModelMismatch, Searcher
-from index.store import current_build, read_chunks
+from index.store import IndexedDocument, current_build, read_chunks
+from ingest.records import DocumentInfo
 
 pytestmark = pytest.mark.integration
 
@@ -16,8 +17,8 @@ APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2025-0
 def test_build_report_names_the_scanned_pdf_and_indexes_the_rest(built_index):
     _, report = built_index
     assert report.files == 7
-    assert [s["file"] for s in report.skipped] == ["bad/scanned_no_text_layer.pdf"]
-    assert "テキスト層がありません" in report.skipped[0]["reason"]
+    assert [s.file for s in report.skipped] == ["bad/scanned_no_text_layer.pdf"]
+    assert "テキスト層がありません" in report.skipped[0].reason
     assert report.pages == 49 + 47 + 10 + 17 + 18 + 22
     assert report.chunks > 100
 
@@ -137,18 +138,16 @@ def test_files_sharing_a_title_without_versions_are_two_documents_not_two_versio
             for v in ("2022-10", "2025-03", "2025-09")
         ),
     ]
-    mark_series(docs)
-    by_file = {d["file"].split("/")[-1]: d for d in docs}
+    marked = mark_series([IndexedDocument(DocumentInfo(**d), "0" * 64, 1, 1) for d in docs])
+    by_file = {d.file.split("/")[-1]: d for d in marked}
     assert (
-        by_file["cao_ai_senryaku_siryo2.pdf"]["series"]
-        != by_file["cao_ai_senryaku_siryo4.pdf"]["series"]
+        by_file["cao_ai_senryaku_siryo2.pdf"].info.series
+        != by_file["cao_ai_senryaku_siryo4.pdf"].info.series
     )
-    assert (
-        by_file["cao_ai_senryaku_siryo2.pdf"]["latest"]
-        and by_file["cao_ai_senryaku_siryo4.pdf"]["latest"]
-    )
-    assert len({d["series"] for d in docs[2:]}) == 1
-    assert [d["latest"] for d in docs[2:]] == [False, False, True]
+    assert by_file["cao_ai_senryaku_siryo2.pdf"].latest
+    assert by_file["cao_ai_senryaku_siryo4.pdf"].latest
+    assert len({d.info.series for d in marked[2:]}) == 1
+    assert [d.latest for d in marked[2:]] == [False, False, True]
 
 
 @pytest.mark.parametrize(
@@ -165,13 +164,15 @@ def test_colloquial_wording_around_the_right_nouns_is_not_declined(searcher, que
     half of the rule is switched off, so that coverage alone decides (at 0.5, where it
     was calibrated with chiVe)."""
     from app.answer import compose_answer
+    from app.answer_context import AnswerContext
 
     only_coverage = searcher.settings.with_overrides(min_coverage=0.5, min_cosine=1.0)
     nouns = Searcher(searcher.build_dir, only_coverage)
     content = Searcher(searcher.build_dir, nouns.settings.with_overrides(coverage_words="content"))
-    assert compose_answer(content, content.search(question)).no_answer
-    assert not compose_answer(nouns, nouns.search(question)).no_answer
-    assert not compose_answer(searcher, searcher.search(question)).no_answer  # the defaults
+    for s, declined in ((content, True), (nouns, False), (searcher, False)):
+        assert (
+            compose_answer(AnswerContext.of(s), s.search(question)).no_answer == declined
+        )  # the defaults
 
 
 def test_a_table_of_contents_page_ranks_below_the_pages_it_points_to(searcher):

@@ -115,7 +115,7 @@ def test_a_corrupt_pdf_is_reported_and_the_rest_lands(tmp_path):
     (corpus / "public" / "truncated.pdf").write_bytes(data[: len(data) // 3])
     (corpus / "public" / "not_a_pdf.pdf").write_text("<html>404</html>", encoding="utf-8")
     report = build_index(corpus, settings_for(tmp_path, "index"))
-    failed = {s["file"]: s["reason"] for s in report.skipped}
+    failed = {s.file: s.reason for s in report.skipped}
     assert set(failed) == {"public/truncated.pdf", "public/not_a_pdf.pdf"}
     assert all(reason for reason in failed.values())
     assert report.chunks > 10 and report.files == 3

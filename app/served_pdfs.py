@@ -1,13 +1,18 @@
 """The indexed PDFs, where the chat's server can hand them to a browser at a page.
 
 Streamlit serves static files only from a ``static`` folder beside the app
-script, and refuses links that resolve outside it. So the index keeps
-``ui/chat_app.py`` (a two-line launcher) and ``ui/static/pdf/<sha256>.pdf``:
+script, and refuses links that resolve outside it. So ``scqa serve`` keeps, in
+the index folder, ``ui/chat_app.py`` (a two-line launcher) and
+``ui/static/pdf/<sha256>.pdf``:
 hard links to the corpus PDFs (a copy only when the index lives on another
 file system). Naming by content keeps two versions of a document apart and
 lets an open chat keep linking to the files of the build it answered from.
 A citation links to ``app/static/pdf/<sha256>.pdf#page=N``, which the browser's
 PDF viewer opens at that page.
+
+``scqa serve`` places the PDFs of the served build before the server starts, and
+the chat places those of a build published while it runs when it first loads
+it; the index build knows nothing of this.
 """
 
 from __future__ import annotations
@@ -16,11 +21,12 @@ import logging
 import os
 import re
 import shutil
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
-from index.paths import OutsideCorpus, corpus_file
-from index.store import read_json
+from app.corpus_paths import OutsideCorpus, corpus_file
+from index.store import IndexedDocument, builds, read_documents, read_meta
 from ingest.atomic import replacing
 
 log = logging.getLogger(__name__)
@@ -76,20 +82,29 @@ def _place(source: Path, target: Path) -> None:
 
 
 def clear_partial(index_dir: Path) -> list[Path]:
-    """Remove half-placed copies left by a build that died; only under the build lock."""
+    """Remove half-placed copies left by a server that died; only before serving."""
     leftovers = list(pdf_dir(index_dir).glob(".*.part"))
     for path in leftovers:
         path.unlink(missing_ok=True)
     return leftovers
 
 
-def publish_pdfs(
-    index_dir: Path, corpus_dir: Path, documents: Iterable[Mapping[str, object]]
-) -> int:
+# The chat's sessions may load a new build at the same moment: one placement at a time.
+_placing = threading.Lock()
+
+
+def place_build_pdfs(index_dir: Path, build: Path, fallback_corpus: Path) -> int:
+    """Make the PDFs a build cites servable (from the corpus it was built from)."""
+    corpus = read_meta(build).corpus_dir(fallback_corpus)
+    with _placing:
+        return publish_pdfs(index_dir, corpus, read_documents(build))
+
+
+def publish_pdfs(index_dir: Path, corpus_dir: Path, documents: Iterable[IndexedDocument]) -> int:
     """Make every indexed PDF servable; drop those no build on disk still cites.
 
     Returns how many files were placed. A document whose ``file`` does not name a
-    file of the corpus (see :func:`index.paths.corpus_file`) is refused and logged,
+    file of the corpus (see :func:`app.corpus_paths.corpus_file`) is refused and logged,
     never linked. A PDF that cannot be placed (a full disk) raises
     :class:`PdfNotPlaced` naming every such file, after the others are placed.
     """
@@ -99,7 +114,7 @@ def publish_pdfs(
     placed = 0
     failed: list[str] = []
     for doc in documents:
-        sha, file = str(doc.get("sha256") or ""), str(doc.get("file", ""))
+        sha, file = doc.sha256, doc.file
         if not _SHA256.fullmatch(sha):  # it names the served file: no path may hide in it
             log.warning("PDF をチャットから開けるようにしません: sha256 が不正です: %s", file)
             continue
@@ -120,19 +135,19 @@ def publish_pdfs(
         raise PdfNotPlaced(
             f"チャットから開く PDF を置けませんでした（{pdf_dir(index_dir)}）: " + "、".join(failed)
         )
-    cited = {str(d.get("sha256")) for d in _documents_of_builds(index_dir)}
-    cited |= {str(d.get("sha256")) for d in documents}
+    cited = {d.sha256 for d in _documents_of_builds(index_dir)}
+    cited |= {d.sha256 for d in documents}
     for stale in folder.glob("*.pdf"):
         if stale.stem not in cited:
             stale.unlink(missing_ok=True)
     return placed
 
 
-def _documents_of_builds(index_dir: Path) -> list[dict]:
-    docs: list[dict] = []
-    for listing in (index_dir / "builds").glob("*/documents.json"):
+def _documents_of_builds(index_dir: Path) -> list[IndexedDocument]:
+    docs: list[IndexedDocument] = []
+    for build in builds(index_dir):
         try:
-            docs += read_json(listing)
+            docs += read_documents(build)
         except (OSError, ValueError):
             continue
     return docs

@@ -1,52 +1,59 @@
-"""The PDFs a citation opens at its page: placed by the build, named by content."""
+"""The PDFs a citation opens at its page: placed by `scqa serve` and the chat, named by content."""
 
 import hashlib
 import logging
 
 import pytest
 
-from index.paths import corpus_file
-from index.served_pdfs import (
+from app.corpus_paths import corpus_file
+from app.served_pdfs import (
     PdfNotPlaced,
     clear_partial,
     pdf_dir,
     pdf_url,
+    place_build_pdfs,
     publish_pdfs,
     served_pdf,
     write_launcher,
 )
-from index.store import current_build, read_json
+from index.store import IndexedDocument, current_build, read_documents
+from ingest.records import DocumentInfo
 from tests.conftest import shared_pdf, write_pdf
 
 pytestmark = pytest.mark.integration
 
 
-def test_the_build_places_every_indexed_pdf_under_its_sha256(built_index):
+def _doc(file: str, sha256: str) -> IndexedDocument:
+    return IndexedDocument(DocumentInfo(file=file, title=""), sha256, pages=1, chunks=1)
+
+
+def test_every_pdf_of_the_build_is_placed_under_its_sha256(built_index):
     settings, _ = built_index
-    documents = read_json(current_build(settings.index_dir) / "documents.json")
+    build = current_build(settings.index_dir)
+    place_build_pdfs(settings.index_dir, build, settings.corpus_dir)
+    documents = read_documents(build)
     assert documents
     for doc in documents:
-        served = served_pdf(settings.index_dir, doc["sha256"])
-        assert hashlib.sha256(served.read_bytes()).hexdigest() == doc["sha256"], doc["file"]
+        served = served_pdf(settings.index_dir, doc.sha256)
+        assert hashlib.sha256(served.read_bytes()).hexdigest() == doc.sha256, doc.file
         # A hard link or a copy, never a symlink: Streamlit refuses links out of ./static.
         assert not served.is_symlink()
 
 
 def test_files_no_build_cites_are_removed_and_the_rest_kept(built_index, tmp_path):
     settings, _ = built_index
+    build = current_build(settings.index_dir)
+    place_build_pdfs(settings.index_dir, build, settings.corpus_dir)
     stale = pdf_dir(settings.index_dir) / ("0" * 64 + ".pdf")
     stale.write_bytes(b"%PDF-1.4 stale")
-    build = current_build(settings.index_dir)
     kept = len(list(pdf_dir(settings.index_dir).glob("*.pdf"))) - 1
-    placed = publish_pdfs(
-        settings.index_dir, settings.corpus_dir, read_json(build / "documents.json")
-    )
+    placed = publish_pdfs(settings.index_dir, settings.corpus_dir, read_documents(build))
     assert placed == 0 and not stale.exists()
     assert len(list(pdf_dir(settings.index_dir).glob("*.pdf"))) == kept
 
 
 def test_a_missing_source_pdf_is_skipped_not_fatal(tmp_path):
-    docs = [{"file": "gone.pdf", "sha256": "a" * 64}]
+    docs = [_doc("gone.pdf", "a" * 64)]
     assert publish_pdfs(tmp_path, tmp_path / "corpus", docs) == 0
     assert not served_pdf(tmp_path, "a" * 64).exists()
 
@@ -71,12 +78,12 @@ def test_a_tampered_documents_list_never_links_a_file_outside_the_corpus(tmp_pat
     secret.write_bytes(b"%PDF-1.4 not for the chat")
     index = tmp_path / "index"
     docs = [
-        {"file": "../secret/x.pdf", "sha256": "1" * 64},
-        {"file": "ok/../../secret/x.pdf", "sha256": "2" * 64},
-        {"file": str(secret), "sha256": "3" * 64},
-        {"file": "ok", "sha256": "4" * 64},  # a folder, not a file
-        {"file": "ok/a.pdf", "sha256": "../../../secret/y"},  # the name hides in the hash
-        {"file": "ok/a.pdf", "sha256": "5" * 64},
+        _doc("../secret/x.pdf", "1" * 64),
+        _doc("ok/../../secret/x.pdf", "2" * 64),
+        _doc(str(secret), "3" * 64),
+        _doc("ok", "4" * 64),  # a folder, not a file
+        _doc("ok/a.pdf", "../../../secret/y"),  # the name hides in the hash
+        _doc("ok/a.pdf", "5" * 64),
     ]
     with caplog.at_level(logging.WARNING):
         assert publish_pdfs(index, corpus, docs) == 1
@@ -115,11 +122,8 @@ def test_a_pdf_that_does_not_fit_on_the_disk_raises_and_leaves_no_part_file(tiny
     write_pdf(corpus / "small.pdf", ["本文です。"])
     write_pdf(corpus / "big.pdf", ["本文です。"], padding=6_000_000)  # the disk holds 4 MB
     docs = [
-        {
-            "file": "big.pdf",
-            "sha256": hashlib.sha256((corpus / "big.pdf").read_bytes()).hexdigest(),
-        },
-        {"file": "small.pdf", "sha256": "6" * 64},
+        _doc("big.pdf", hashlib.sha256((corpus / "big.pdf").read_bytes()).hexdigest()),
+        _doc("small.pdf", "6" * 64),
     ]
     index = tiny_disk / "index"
     with pytest.raises(PdfNotPlaced, match=r"big\.pdf"):
