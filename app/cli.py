@@ -314,7 +314,7 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from app.evaluate import evaluate, load_questions, markdown_table
+    from evaluation.evaluate import evaluate, load_questions, markdown_table
     from index.search import Searcher, model_of
     from index.store import current_build
 

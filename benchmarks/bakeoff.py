@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.evaluate import evaluate, load_questions
 from config import load_settings
+from evaluation.evaluate import evaluate, load_questions
 from index.build import build_index
 from index.search import Searcher
 

@@ -36,8 +36,8 @@ import torch
 
 from app.answer import compose_answer
 from app.answer_context import AnswerContext
-from app.evaluate import load_questions
 from config import load_settings
+from evaluation.evaluate import load_questions
 from index.build import build_index
 from index.search import Searcher, model_of
 from index.store import current_build

@@ -44,7 +44,7 @@ def main() -> int:
 
     searcher = Searcher.open(load_settings(index_dir=args.index), load_model=False)
     texts = [indexed_text(c, True) for c in searcher.chunks[: args.n]]
-    from app.evaluate import load_questions
+    from evaluation.evaluate import load_questions
 
     questions = [q.question for q in load_questions(args.questions)][:200]
     ours = E5SmallEmbedder(args.model_dir)

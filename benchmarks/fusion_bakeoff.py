@@ -27,8 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from answer_selector import load_set
 
-from app.evaluate import Question, first_hit
 from config import load_settings
+from evaluation.evaluate import Question, first_hit
 from index.build import build_index
 from index.search import Searcher
 

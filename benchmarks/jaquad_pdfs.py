@@ -255,7 +255,7 @@ def question_lines(
 
 
 def squeeze(text: str) -> str:
-    """NFKC with all white space removed: the form app/evaluate.py compares in."""
+    """NFKC with all white space removed: the form evaluation/evaluate.py compares in."""
     return "".join(unicodedata.normalize("NFKC", text).split())
 
 

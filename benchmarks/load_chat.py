@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.question_log import parse_line  # noqa: E402
-from tests.app.test_browser import CHROMIUM, CHROMIUM_FLAGS, _free_port  # noqa: E402
+from tests.integration.app.test_browser import CHROMIUM, CHROMIUM_FLAGS, _free_port  # noqa: E402
 
 SERVE = [sys.executable, "-m", "app.cli", "serve"]
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"

@@ -21,8 +21,8 @@ from unittest import mock
 from app import answer as answer_module
 from app import selector as selector_module
 from app.answer_context import AnswerContext
-from app.evaluate import load_questions
 from config import load_settings
+from evaluation.evaluate import load_questions
 from index.search import Searcher, model_of
 from index.store import current_build
 

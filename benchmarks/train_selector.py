@@ -46,7 +46,6 @@ from answer_selector import load_set
 
 from app.answer_context import AnswerContext
 from app.asked import asked_kinds
-from app.evaluate import Question, load_questions, squeeze
 from app.selector import (
     FEATURES,
     QUESTION_FEATURES,
@@ -57,6 +56,7 @@ from app.selector import (
     rule_score,
 )
 from config import load_settings
+from evaluation.evaluate import Question, load_questions, squeeze
 from index.search import Searcher
 
 log = logging.getLogger("train_selector")

@@ -156,10 +156,6 @@ def scan_files(corpus_dir: Path, manifest: Mapping[str, object]) -> CorpusFiles:
     )
 
 
-def corpus_fingerprint(corpus_dir: Path) -> dict[str, str]:
-    return dict(scan_files(corpus_dir, load_manifest(corpus_dir)).fingerprint)
-
-
 def manifest_digest(manifest: Mapping[str, object]) -> str:
     """The manifest decides titles, versions and which of two copies is indexed."""
     return sha256(repr(sorted(manifest.items())).encode("utf-8")).hexdigest()

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real PDFs in ../shared/corpus and a small index built from them."""
+"""Shared fixtures (the real PDFs in ../shared/corpus, a small index built from them) and
+the markers that say what each test needs (tests/README.md)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,26 @@ SMALL_CORPUS = [
     "public/cao_ai_senryaku_siryo2.pdf",
     "bad/scanned_no_text_layer.pdf",
 ]
+
+
+# Tests using these fixtures need what they say, whatever their module's markers.
+NEEDS_OF_FIXTURE = {
+    "small_corpus": ("corpus",),
+    "built_index": ("corpus", "index", "model"),
+    "searcher": ("corpus", "index", "model"),
+}
+UNIT_DIR = ROOT / "tests" / "unit"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tier comes from the folder; needs from the fixtures a test uses (and markers)."""
+    for item in items:
+        unit = Path(item.path).is_relative_to(UNIT_DIR)
+        item.add_marker("unit" if unit else "integration")
+        for fixture, needs in NEEDS_OF_FIXTURE.items():
+            if fixture in item.fixturenames:
+                for need in needs:
+                    item.add_marker(need)
 
 
 def shared_pdf(rel: str) -> Path:

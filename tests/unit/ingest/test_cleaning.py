@@ -1,0 +1,67 @@
+"""Page cleaning on lines as PDFs print them: line numbers, running heads, wrapped paragraphs."""
+
+from ingest.cleaning import clean_pages, join_paragraphs, strip_line_numbers
+
+
+def test_a_sentence_ending_in_a_number_is_not_taken_for_a_line_number():
+    lines = ["対象は 2 件", "本文です。", "合計は 10"]
+    assert strip_line_numbers(lines) == lines
+
+
+def test_headings_and_items_start_their_own_paragraph():
+    lines = ["本文の最後の行です。", "３.１\u3000文字", "・一つ目の項目", "・二つ目の項目"]
+    assert join_paragraphs(lines) == lines
+
+
+def test_a_word_wrapped_onto_its_own_line_is_not_taken_for_a_repeated_tab():
+    # fpdf2 wraps 「scqa は、…」 after the ASCII word, mid-page, on many pages of the sample guide.
+    words = "資料検索回答出典版番号頁節章表図"
+    pages = [
+        "\n".join(
+            [f"{words[n]}{words[i]}に関する本文です。" for i in range(4)]
+            + ["scqa", "は、質問に答えるツールです。"]
+            + [f"{words[i]}{words[n]}についての説明が続きます。" for i in range(4, 8)]
+        )
+        for n in range(6)
+    ]
+    cleaned, _ = clean_pages(pages)
+    assert all("scqaは、質問に答えるツールです。" in p.lines for p in cleaned)
+
+
+FORM = [
+    "様式第{n}号",
+    "第{n}条関係の届出書",
+    "届出番号{n}の内容は、次のとおりです。",
+    "区分{n}の事業者は、毎年{n}月末日までに届け出ること。",
+    "添付書類は{n}部とし、写しを保管すること。",
+    "問合せ先 内線{n}",
+]
+
+
+def _numbered_pages(n_pages: int, lines: list[str]) -> list[str]:
+    """Pages that differ only by a number, as in a register or a book of forms."""
+    return ["\n".join(line.format(n=n) for line in lines) for n in range(1, n_pages + 1)]
+
+
+def test_pages_that_differ_only_by_a_number_keep_their_text():
+    pages, _ = clean_pages(_numbered_pages(30, FORM))
+    # Every line is on every page (digits aside), but a page is never all running heads.
+    for n, page in enumerate(pages, start=1):
+        assert f"区分{n}の事業者は、毎年{n}月末日までに届け出ること。" in "".join(page.lines)
+
+
+def test_only_the_edges_of_a_page_can_be_running_heads():
+    # Half the pages hold six lines, half twelve: the first six lines are at an edge on
+    # many pages, yet on a long page lines 4 to 6 are its middle, not a running head.
+    words = "申請届出審査許可登録変更廃止報告公表保管照会返還"
+    lines = [f"{words[2 * i : 2 * i + 2]}の手続は第{{n}}条の定めによる。" for i in range(12)]
+    texts = ["\n".join(x.format(n=n) for x in lines[: 6 if n % 2 else 12]) for n in range(1, 31)]
+    pages, _ = clean_pages(texts)
+    long_page = "".join(pages[9].lines)
+    for i in range(3, 9):
+        assert lines[i].format(n=10) in long_page
+
+
+def test_a_page_of_running_heads_alone_is_not_emptied():
+    pages, _ = clean_pages(_numbered_pages(10, ["ヘッダー第{n}章", "本文{n}", "{n}"]))
+    assert all(p.lines for p in pages)
