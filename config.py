@@ -147,6 +147,11 @@ class Settings:
     chunk_min_chars: int = 200
     chunk_max_chars: int = 600
     chunk_overlap: int = 0
+    # Pages without a text layer are read by Tesseract (ingest/ocr.py), at most this many
+    # per build that are not in the OCR cache yet; the rest wait for the next build and
+    # are listed in the report. ocr = false leaves such pages unread.
+    ocr: bool = True
+    ocr_pages_per_build: int = 300
 
     def __post_init__(self) -> None:
         for name, mode in MODES.items():

@@ -9,7 +9,7 @@ from app.safe_text import escape
 from app.version_diff import STATUS_LABELS, diff_versions, summary
 from index.search import Searcher
 from index.store import read_quality
-from ingest.quality import OK, VERDICT_LABELS
+from ingest.quality import VERDICT_LABELS
 
 
 @st.cache_data(max_entries=16, show_spinner="版の違いを調べています…")
@@ -96,10 +96,15 @@ def documents_tab(searcher: Searcher) -> None:
         },
     )
     version_changes(searcher)
-    st.subheader("注意が必要なページ")
-    flagged = [q for q in read_quality(searcher.build_dir) if q.verdict != OK]
-    if flagged:
-        st.caption("文字が少ないページ（表紙・図）や、テキスト層がなく検索できないページです。")
+    st.subheader("注意が必要なページ・OCR で読んだページ")
+    shown = [
+        q for q in read_quality(searcher.build_dir) if q.flagged or q.ocr_confidence is not None
+    ]
+    if shown:
+        st.caption(
+            "文字が少ないページ（表紙・図）、テキスト層がなく検索できないページ、"
+            "OCR（文字認識）で読んだページです。OCR の確度（0〜100）が低いページは原本で確認してください。"
+        )
         st.dataframe(
             [
                 {
@@ -107,8 +112,9 @@ def documents_tab(searcher: Searcher) -> None:
                     "ページ": q.page,
                     "判定": VERDICT_LABELS.get(q.verdict, q.verdict),
                     "文字数": q.chars,
+                    "OCRの確度": "" if q.ocr_confidence is None else f"{q.ocr_confidence:.0f}",
                 }
-                for q in flagged
+                for q in shown
             ],
             hide_index=True,
             width="stretch",

@@ -30,6 +30,8 @@ from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url, served_pdf
 from index.search import Passage, Searcher
+from ingest.ocr import NOTICE as OCR_NOTICE
+from ingest.ocr import OcrCache
 from ingest.pipeline import sha256_of
 
 log = logging.getLogger(__name__)
@@ -72,8 +74,10 @@ def served_copy(searcher: Searcher, sha256: str) -> Path | None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _page_png(path: str, page: int, text: str) -> bytes:
-    return render_page(Path(path), page, text, PAGE_IMAGE_WIDTH).png
+def _page_png(path: str, page: int, text: str, ocr_cache: str = "", sha256: str = "") -> bytes:
+    # A page read by OCR has no text layer: its OCR characters carry the boxes to highlight.
+    ocr = OcrCache(Path(ocr_cache)).get(sha256, page) if ocr_cache else None
+    return render_page(Path(path), page, text, PAGE_IMAGE_WIDTH, ocr.chars if ocr else ()).png
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -107,6 +111,9 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
         st.caption(f"ファイル: {escape(chunk.file)}　PDFのページ: {pages}{escape(label)}")
         if also := also_in_text(passage):
             st.caption("他の版: " + escape(also))
+        ocr_read = [p for p in chunk.pages if (chunk.file, p) in searcher.ocr_pages]
+        if ocr_read:
+            st.warning(f"{OCR_NOTICE}（p.{', '.join(map(str, ocr_read))}）", icon="🔎")
         path = pdf_path(searcher, chunk.file)
         if path is None or not path.is_file():
             st.info(
@@ -139,7 +146,11 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
             )
         if st.toggle(f"ページ画像を表示（p.{page}、該当箇所を黄色で表示）", key=f"img-{key}"):
             try:
-                st.image(_page_png(str(path), page, chunk.text), width="stretch")
+                ocr_cache = ""
+                if (chunk.file, page) in searcher.ocr_pages:
+                    ocr_cache = str(searcher.settings.cache_dir / "ocr")
+                png = _page_png(str(path), page, chunk.text, ocr_cache, doc.sha256)
+                st.image(png, width="stretch")
             except (PageImageError, ValueError) as exc:
                 st.warning(str(exc))
         left, right = st.columns(2)

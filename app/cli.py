@@ -133,7 +133,23 @@ def _format_report(report) -> str:
     ]
     lines.extend(_format_skipped(report.skipped))
     lines.extend(_format_flagged(report.flagged))
+    lines.extend(_format_ocr(report.ocr_pages, report.ocr_waiting, report.ocr_problem))
     return "\n".join(lines)
+
+
+def _format_ocr(pages: list[PageQuality], waiting: dict[str, list[int]], problem: str) -> list[str]:
+    """OCR pages per file with Tesseract's mean confidence, and what is left for later."""
+    by_file: dict[str, list[PageQuality]] = {}
+    for page in pages:
+        by_file.setdefault(page.file, []).append(page)
+    lines = [
+        f"OCR: {file} " + ", ".join(f"p.{q.page}（確度 {q.ocr_confidence:.0f}）" for q in read)
+        for file, read in sorted(by_file.items())
+    ]
+    for file, left in sorted(waiting.items()):
+        where = f"p.{', '.join(map(str, left))}" if left else "全ページ"
+        lines.append(f"OCR 未実施: {file} {where} — {problem}")
+    return lines
 
 
 def _format_quality(summary: dict[str, int]) -> str:
@@ -166,6 +182,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from ingest.catalog import load_manifest
+    from ingest.ocr import OcrOptions
     from ingest.pipeline import find_pdfs, ingest_file
     from ingest.quality import VERDICT_LABELS, summarize
 
@@ -177,9 +194,11 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     files = find_pdfs(path) if path.is_dir() else [path]
     manifest = load_manifest(base)
     settings = _settings(args)
+    ocr = OcrOptions(settings.cache_dir / "ocr") if settings.ocr else None
     every = []
     for pdf in files:
-        result = ingest_file(pdf, pdf.relative_to(base).as_posix(), manifest, settings.extractor)
+        rel = pdf.relative_to(base).as_posix()
+        result = ingest_file(pdf, rel, manifest, settings.extractor, ocr=ocr)
         if result.skipped:
             print(f"スキップ: {result.file} — {result.skipped.reason}", file=sys.stderr)
             continue
@@ -188,11 +207,14 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(asdict(q), ensure_ascii=False))
             elif args.all or q.verdict != "ok":
+                confidence = "" if q.ocr_confidence is None else f"（確度 {q.ocr_confidence:.0f}）"
                 print(
                     f"{q.file}\tp.{q.page}\t{('印刷 ' + q.label) if q.label else ''}\t{q.chars}字\t"
                     f"かな{q.kana:.0%} 漢字{q.kanji:.0%} ASCII{q.ascii:.0%}\t文字化け記号 {q.garbage}\t"
-                    f"除去 {q.removed_lines}行\t{q.extractor}\t{VERDICT_LABELS[q.verdict]}"
+                    f"除去 {q.removed_lines}行\t{q.extractor}\t{VERDICT_LABELS[q.verdict]}{confidence}"
                 )
+        if result.ocr_waiting:
+            print(f"OCR 未実施: {result.file} — {result.ocr_problem}", file=sys.stderr)
     print(_format_quality(summarize(every)), file=sys.stderr)
     print(f"ファイル {len(files)}、ページ {len(every)}", file=sys.stderr)
     return 0

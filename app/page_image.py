@@ -20,7 +20,7 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,16 +176,16 @@ def _page_chars(textpage: pypdfium2.PdfTextPage) -> list[str]:
     return chars
 
 
-def _highlight_boxes(textpage: pypdfium2.PdfTextPage, passage: str) -> list[Box]:
-    folded = fold(_page_chars(textpage))
+def _highlight_boxes(chars: Sequence[str], box_of: Callable[[int], Box], passage: str) -> list[Box]:
+    """Boxes (PDF points) of the page characters the passage matches."""
+    folded = fold(chars)
     indices: set[int] = set()
     for start, end in match_spans(folded.text, passage):
         for k in range(start, end):
             indices.update(range(folded.starts[k], folded.ends[k]))
     boxes = []
     for index in sorted(indices):
-        # The loose box spans the font's ascent to descent: every line gets the same height.
-        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+        left, bottom, right, top = box_of(index)
         if right > left and top > bottom:
             boxes.append((left, bottom, right, top))
     return merge_lines(boxes)
@@ -210,9 +210,15 @@ def _open(pdf_path: Path) -> pypdfium2.PdfDocument:
 
 
 def render_page(
-    pdf_path: Path, page: int, highlight: str | None = None, width: int = 1000
+    pdf_path: Path,
+    page: int,
+    highlight: str | None = None,
+    width: int = 1000,
+    ocr_chars: Sequence[tuple[str, Box]] = (),
 ) -> PageImage:
     """Render physical page ``page`` (1-based) at ``width`` pixels, highlighting ``highlight``.
+    A page without a text layer is highlighted on ``ocr_chars``: its OCR characters with
+    their boxes (ingest/ocr.py).
 
     Raises ValueError for a page outside the document or an unusable width, and
     PageImageError when the file is missing, corrupt or password-protected.
@@ -229,7 +235,7 @@ def render_page(
                 raise ValueError(
                     f"{pdf_path.name} に {page} ページはありません（全 {count} ページ）。"
                 )
-            image, rects = _render(document, page, highlight, width, pdf_path.name)
+            image, rects = _render(document, page, highlight, width, pdf_path.name, ocr_chars)
         finally:
             document.close()
     # An "RGBA" draw on an RGB image blends each rectangle in place, which is much
@@ -243,7 +249,12 @@ def render_page(
 
 
 def _render(
-    document: pypdfium2.PdfDocument, page: int, highlight: str | None, width: int, name: str
+    document: pypdfium2.PdfDocument,
+    page: int,
+    highlight: str | None,
+    width: int,
+    name: str,
+    ocr_chars: Sequence[tuple[str, Box]] = (),
 ) -> tuple[Image.Image, list[tuple[int, int, int, int]]]:
     """The page as a PIL image (copied out of PDFium's memory) and highlight rectangles in pixels."""
     try:
@@ -261,7 +272,16 @@ def _render(
             textpage = pdf_page.get_textpage()
             # Page -> pixel through PDFium itself: handles /Rotate and a media box not at 0,0.
             to_pixels = bitmap.get_posconv(pdf_page)
-            for left, bottom, right, top in _highlight_boxes(textpage, highlight):
+            if textpage.count_chars() or not ocr_chars:
+                chars = _page_chars(textpage)
+                # The loose box spans the font's ascent to descent: lines get one height.
+                boxes = _highlight_boxes(
+                    chars, lambda i: textpage.get_charbox(i, loose=True), highlight
+                )
+            else:
+                chars = [c for c, _ in ocr_chars]
+                boxes = _highlight_boxes(chars, lambda i: ocr_chars[i][1], highlight)
+            for left, bottom, right, top in boxes:
                 x0, y0 = to_pixels.to_bitmap(left, top)
                 x1, y1 = to_pixels.to_bitmap(right, bottom)
                 rects.append(

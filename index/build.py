@@ -46,6 +46,7 @@ from index.store import (
     new_build_dir,
     publish,
     read_frequencies,
+    read_ocr_waiting,
     read_skipped,
     read_vectors,
     served_meta,
@@ -63,8 +64,9 @@ from index.vector_cache import VectorCache, embed_with_cache
 from ingest import version_labels
 from ingest.catalog import load_manifest
 from ingest.chunking import ChunkSizes
+from ingest.ocr import OcrOptions, PageBudget
 from ingest.pipeline import FileResult, ingest_folder, scan_corpus, sha256_of, unreadable_reason
-from ingest.quality import OK, PageQuality, summarize
+from ingest.quality import PageQuality, summarize
 from ingest.records import Chunk, SkippedFile
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,11 @@ class BuildReport:
     changes: dict[str, list[str]] = field(default_factory=dict)
     reused_files: int = 0  # PDFs taken from the file cache instead of being read
     read_files: int = 0  # PDFs read now
+    ocr_pages: list[PageQuality] = field(default_factory=list)  # pages read by OCR
+    # Pages without text that OCR did not read (not installed, or the budget ran out), per
+    # file, with the reason; the next build tries them again.
+    ocr_waiting: dict[str, list[int]] = field(default_factory=dict)
+    ocr_problem: str = ""
 
 
 def indexed_text(chunk: Chunk, heading_context: bool) -> str:
@@ -205,12 +212,14 @@ def _serves(
     fingerprint: Mapping[str, str],
     manifest: Mapping[str, object],
 ) -> bool:
-    """True when the served build was made from exactly these files with these settings."""
+    """True when the served build was made from exactly these files with these settings,
+    and left no page for OCR to read later."""
     return (
         meta is not None
         and meta.signature == _signature(settings)
         and meta.files == fingerprint
         and meta.manifest == manifest_digest(manifest)
+        and not (settings.ocr and read_ocr_waiting(current_build(settings.index_dir)))
     )
 
 
@@ -238,6 +247,7 @@ def compare_files(before: Mapping[str, str], now: Mapping[str, str]) -> dict[str
 def _ingest_key(settings: Settings) -> dict[str, object]:
     """Settings that change what a PDF becomes (chunks and their tokens)."""
     return {
+        "ocr": settings.ocr,
         "extractor": settings.extractor,
         "chunk_sizes": list(astuple(_chunk_sizes(settings))),
         "heading_context": settings.heading_context,
@@ -410,9 +420,17 @@ def _build(
         sizes=_chunk_sizes(settings),
         paths=todo,
         on_started=warm.start if warm else None,
+        ocr=OcrOptions(settings.cache_dir / "ocr") if settings.ocr else None,
+        ocr_budget=PageBudget(settings.ocr_pages_per_build),
     ):
         entry = _keep(result, unique[result.file], settings.heading_context)
         kept[result.file] = entry
+        if result.ocr_waiting:  # read again next time, when OCR can do the rest
+            report.ocr_waiting[result.file] = [p for p in result.ocr_waiting if p]
+            report.ocr_problem = result.ocr_problem or (
+                result.skipped.reason if result.skipped else report.ocr_problem
+            )
+            continue
         try:
             files.put(keys[result.file], entry)
         except OSError as exc:  # the cache only saves time: a full disk must not stop the build
@@ -430,7 +448,8 @@ def _build(
             report.skipped.append(entry.skipped)
             continue
         assert entry.info is not None
-        report.flagged.extend(q for q in entry.quality if q.verdict != OK)
+        report.flagged.extend(q for q in entry.quality if q.flagged)
+        report.ocr_pages.extend(q for q in entry.quality if q.extractor == "ocr")
         if not entry.chunks:  # counted as indexed, it would answer nothing and say nothing
             report.skipped.append(SkippedFile(rel, NO_TEXT))
             continue

@@ -27,6 +27,7 @@ from index.store import (
     read_documents,
     read_frequencies,
     read_meta,
+    read_quality,
     read_vectors,
 )
 from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
@@ -173,6 +174,10 @@ class Searcher:
             set(lexical_tokens(c.section + "\n" + c.text)) for c in self.chunks
         ]
         self._trigrams: dict[int, frozenset[str]] = {}
+        # (file, page) of the pages read by OCR: their citations say so.
+        self.ocr_pages = frozenset(
+            (q.file, q.page) for q in read_quality(build_dir) if q.extractor == "ocr"
+        )
         self._toc = np.array([is_toc_passage(c.text) for c in self.chunks], dtype=bool)
         self._allowed_cache: dict[frozenset[str], set[str]] = {}
         # File -> document record; the chat looks citations up here on every rerun.

@@ -252,6 +252,15 @@ def read_skipped(directory: Path) -> list[SkippedFile]:
         return []
 
 
+def read_ocr_waiting(directory: Path) -> dict[str, list[int]]:
+    """Pages a build could not OCR (per file), from its report; empty when none."""
+    try:
+        waiting = _read_json(directory / "report.json").get("ocr_waiting", {})
+        return {str(f): [int(p) for p in pages] for f, pages in waiting.items()}
+    except (OSError, ValueError, AttributeError, TypeError):
+        return {}
+
+
 def vectors_file(directory: Path) -> Path:
     return directory / "vectors.faiss"
 

@@ -5,6 +5,7 @@ almost every page, pypdfium2 is about ten times faster, and pypdf loses the
 characters of a few fonts (DS-430's list numbers come out as NUL). The design
 keeps pypdf as the extractor; ``extractor = "auto"`` re-reads only the pages
 where pypdf's text carries garbage markers and keeps the cleaner of the two.
+Pages with no text at all are read by OCR when the caller allows it (ingest/ocr.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from config import Extractor
+from ingest.ocr import OcrCache, OcrOptions, OcrPage, ocr_page, take_page, unavailable_reason
 
 log = logging.getLogger(__name__)
 
@@ -32,19 +34,24 @@ _GARBAGE = re.compile(r"[\x00\ufffd]|\(cid:\d+\)|(?<=\S)[\ue000-\uf8ff]")
 
 
 class UnreadablePDF(Exception):
-    """The file cannot be indexed; ``reason`` is shown to the operator (Japanese)."""
+    """The file cannot be indexed; ``reason`` is shown to the operator (Japanese).
+    ``retry``: a later build may succeed (OCR was not available, or out of budget)."""
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, retry: bool = False):
         super().__init__(reason)
         self.reason = reason
+        self.retry = retry
 
 
 @dataclass
 class RawPDF:
     reader: PdfReader
     texts: list[str]
-    extractors: list[str]  # which library produced each page's text
+    extractors: list[str]  # which library produced each page's text ("ocr" for OCR)
     labels: list[str] = field(default_factory=list)  # printed page labels from /PageLabels
+    ocr: dict[int, OcrPage] = field(default_factory=dict)  # by 0-based page index
+    ocr_waiting: tuple[int, ...] = ()  # 1-based pages without text that OCR did not read
+    ocr_problem: str = ""  # why they were not read (Japanese)
 
 
 def garbage_count(text: str) -> int:
@@ -113,8 +120,11 @@ def page_labels(reader: PdfReader) -> list[str]:
         return []
 
 
-def read_pdf(path: Path, extractor: str = "auto") -> RawPDF:
-    """Text of every page in physical order; raises UnreadablePDF for whole-file problems."""
+def read_pdf(
+    path: Path, extractor: str = "auto", ocr: OcrOptions | None = None, sha256: str = ""
+) -> RawPDF:
+    """Text of every page in physical order; raises UnreadablePDF for whole-file problems.
+    With ``ocr`` (and the file's ``sha256``, the cache key), pages without text are OCRed."""
     if extractor not in EXTRACTORS:
         raise ValueError(f"extractor must be one of {EXTRACTORS}, not {extractor!r}")
     reader = open_pdf(path)
@@ -141,9 +151,53 @@ def read_pdf(path: Path, extractor: str = "auto") -> RawPDF:
                 text, source = other, "pypdfium2"
         texts.append(text)
         used.append(source)
+    read, waiting, problem = _ocr_blank_pages(path, texts, ocr, sha256) if ocr else ({}, [], "")
+    for index, page in read.items():
+        texts[index], used[index] = page.text, "ocr"
     if sum(visible_chars(t) for t in texts) < MIN_PAGE_CHARS * len(texts) / 4:
+        if problem:
+            raise UnreadablePDF(
+                f"テキスト層がありません（スキャン画像のPDFです。{problem}）", retry=True
+            )
         raise UnreadablePDF("テキスト層がありません（スキャン画像のPDFです。OCRが必要です）")
-    return RawPDF(reader, texts, used, page_labels(reader))
+    return RawPDF(
+        reader, texts, used, page_labels(reader), read, tuple(i + 1 for i in waiting), problem
+    )
+
+
+def _ocr_blank_pages(
+    path: Path, texts: list[str], ocr: OcrOptions, sha256: str
+) -> tuple[dict[int, OcrPage], list[int], str]:
+    """OCR of the pages without text, from the cache when it has them: the pages read,
+    those left unread, and why."""
+    blank = [i for i, text in enumerate(texts) if visible_chars(text) < MIN_PAGE_CHARS]
+    cache = OcrCache(ocr.cache_dir)
+    read: dict[int, OcrPage] = {}
+    waiting: list[int] = []
+    problem = ""
+    for index in blank:
+        if (cached := cache.get(sha256, index + 1)) is not None:
+            read[index] = cached
+            continue
+        if (unavailable := unavailable_reason()) is not None:
+            waiting.append(index)
+            problem = f"OCR を使えません: {unavailable}"
+            continue
+        if not take_page():
+            waiting.append(index)
+            problem = "この構築で OCR するページ数の上限に達しました。次の構築で続きを読みます"
+            continue
+        try:
+            page = ocr_page(path, index)
+        except Exception as exc:  # one page Tesseract cannot read must not cost the document
+            log.warning("%s p.%d: OCR に失敗しました: %s", path.name, index + 1, exc)
+            continue
+        read[index] = page  # a blank page too: OCR found it blank, and says so
+        try:
+            cache.put(sha256, index + 1, page)
+        except OSError as exc:  # the cache only saves time
+            log.warning("OCR の結果をキャッシュに保存できませんでした: %s", exc)
+    return read, waiting, problem
 
 
 def _better(candidate: str, current: str) -> bool:

@@ -22,6 +22,7 @@ from ingest.catalog import ManifestEntry, describe, load_manifest
 from ingest.chunking import DEFAULT_SIZES, ChunkSizes, chunk_pages
 from ingest.cleaning import clean_pages, strip_line_numbers
 from ingest.normalize import clean_display
+from ingest.ocr import OcrOptions, PageBudget, use_budget
 from ingest.outline import read_outline
 from ingest.pdf_reader import UnreadablePDF, metadata_title, read_pdf
 from ingest.quality import PageQuality, assess
@@ -37,11 +38,15 @@ class FileResult:
     chunks: tuple[Chunk, ...] = ()
     quality: tuple[PageQuality, ...] = ()
     skipped: SkippedFile | None = None
+    # Pages without text that OCR did not read this time (not installed, out of budget):
+    # a later build should read the file again, so the result is not cached.
+    ocr_waiting: tuple[int, ...] = ()
+    ocr_problem: str = ""
 
     @property
     def flagged(self) -> list[PageQuality]:
-        """Pages an operator should look at: no text layer, garbled, or little text."""
-        return [q for q in self.quality if q.verdict != "ok"]
+        """Pages an operator should look at: no text layer, garbled, little text, unsure OCR."""
+        return [q for q in self.quality if q.flagged]
 
 
 @dataclass(frozen=True)
@@ -133,24 +138,36 @@ def ingest_file(
     manifest: dict[str, ManifestEntry],
     extractor: str = "auto",
     sizes: ChunkSizes = DEFAULT_SIZES,
+    ocr: OcrOptions | None = None,
 ) -> FileResult:
-    """Read, clean and chunk one PDF; an unreadable file comes back as ``skipped``."""
+    """Read, clean and chunk one PDF; an unreadable file comes back as ``skipped``.
+    With ``ocr``, pages without a text layer are read by OCR."""
     try:
-        raw = read_pdf(path, extractor)
+        digest = sha256_of(path)
+        raw = read_pdf(path, extractor, ocr, digest)
         pages, removed = clean_pages(raw.texts, raw.labels)
         cover = strip_line_numbers([clean_display(line) for line in raw.texts[0].splitlines()])
         info = describe(rel, cover, metadata_title(raw.reader), manifest)
         outline = read_outline(raw.reader)
-        digest = sha256_of(path)
     except UnreadablePDF as exc:
-        return FileResult(rel, skipped=SkippedFile(rel, exc.reason))
+        return FileResult(
+            rel, skipped=SkippedFile(rel, exc.reason), ocr_waiting=(0,) if exc.retry else ()
+        )
     except OSError as exc:  # the file went away or became unreadable after the scan
         return FileResult(rel, skipped=SkippedFile(rel, unreadable_reason(exc)))
     except Exception as exc:  # a PDF that breaks the parser must not stop the build
         log.exception("unexpected failure on %s", rel)
         return FileResult(rel, skipped=SkippedFile(rel, f"処理中にエラーが発生しました: {exc!r}"))
     quality = tuple(
-        assess(rel, page.number, text, label=page.label, removed_lines=n, extractor=source)
+        assess(
+            rel,
+            page.number,
+            text,
+            label=page.label,
+            removed_lines=n,
+            extractor=source,
+            ocr_confidence=raw.ocr[page.number - 1].confidence if source == "ocr" else None,
+        )
         for page, text, n, source in zip(pages, raw.texts, removed, raw.extractors, strict=True)
     )
     # Garbled text would be cited as if it were the document's words: leave it out.
@@ -160,11 +177,18 @@ def ingest_file(
     ]
     document = Document(info=info, sha256=digest, pages=tuple(pages))
     chunks = chunk_pages(indexed, info, doc_key=digest, outline=outline, sizes=sizes)
-    return FileResult(rel, document, tuple(chunks), quality)
+    return FileResult(
+        rel,
+        document,
+        tuple(chunks),
+        quality,
+        ocr_waiting=raw.ocr_waiting,
+        ocr_problem=raw.ocr_problem,
+    )
 
 
 def _ingest_star(
-    args: tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes],
+    args: tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes, OcrOptions | None],
 ) -> FileResult:
     return ingest_file(*args)
 
@@ -203,6 +227,12 @@ def _watch_build(build_pid: int, forked: bool) -> None:
     os._exit(1)
 
 
+def _start_worker(build_pid: int, budget: PageBudget | None) -> None:
+    """Worker initializer: die with the build, and draw OCR pages from its budget."""
+    use_budget(budget)
+    _die_with_build(build_pid)
+
+
 def _die_with_build(build_pid: int) -> None:
     """Worker initializer: a PDF-reading worker must not outlive its build.
 
@@ -232,6 +262,8 @@ def ingest_folder(
     sizes: ChunkSizes = DEFAULT_SIZES,
     paths: Sequence[Path] | None = None,
     on_started: Callable[[], None] | None = None,
+    ocr: OcrOptions | None = None,
+    ocr_budget: PageBudget | None = None,
 ) -> Iterator[FileResult]:
     """Ingest every PDF under ``corpus_dir`` (or only ``paths``); results come in file order.
 
@@ -241,21 +273,25 @@ def ingest_folder(
     """
     manifest = load_manifest(corpus_dir)
     jobs = [
-        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes)
+        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes, ocr)
         for p in (find_pdfs(corpus_dir) if paths is None else paths)
     ]
     if workers <= 1 or not jobs:
-        if on_started:
-            on_started()
-        for result in map(_ingest_star, jobs):
-            if on_file:
-                on_file(result)
-            yield result
+        use_budget(ocr_budget)
+        try:
+            if on_started:
+                on_started()
+            for result in map(_ingest_star, jobs):
+                if on_file:
+                    on_file(result)
+                yield result
+        finally:
+            use_budget(None)
         return
     with ProcessPoolExecutor(
         max_workers=min(workers, len(jobs)),
-        initializer=_die_with_build,
-        initargs=(os.getpid(),),
+        initializer=_start_worker,
+        initargs=(os.getpid(), ocr_budget),
     ) as pool:
         results = pool.map(_ingest_star, jobs)  # submits every job: the workers are forked now
         if on_started:

@@ -31,6 +31,22 @@ fi
 # index/e5_convert.py). A no-op when already done.
 .venv/bin/python -m index.e5_convert >/dev/null
 
+# OCR of scanned pages: Tesseract with its Japanese models (horizontal and vertical), from
+# Debian. Without them a build still runs and its report says which pages were not read.
+ocr=()
+command -v tesseract >/dev/null || ocr+=(tesseract-ocr)
+for lang in jpn jpn_vert; do
+  [ -n "$(find /usr/share/tesseract-ocr -name "$lang.traineddata" 2>/dev/null | head -1)" ] \
+    || ocr+=("tesseract-ocr-${lang/_/-}")
+done
+if [ ${#ocr[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${ocr[@]}" >/dev/null
+  else
+    echo "注意: ${ocr[*]} がありません（sudo apt-get install ${ocr[*]}）。文字情報のないページは OCR されず、構築レポートに理由が出ます。" >&2
+  fi
+fi
+
 if [ "$extras" = dev ]; then
   # Browser tests drive Debian's Chromium; the sample PDFs are rendered with IPAex Gothic.
   need=()

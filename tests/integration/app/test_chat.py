@@ -214,10 +214,12 @@ def test_documents_tab_lists_documents_versions_and_flagged_pages(chat):
     assert len(frames) == 3  # documents, version changes, flagged pages
     docs = next(v for k, v in frames.items() if "最新版" in k)
     flagged = next(v for k, v in frames.items() if "判定" in k)
-    assert len(docs) == 6  # the scanned PDF is not indexed
+    assert len(docs) == 7  # the scanned PDF too, read by OCR
     latest = dict(zip(docs["ファイル"], docs["最新版"], strict=True))
     assert latest[NEW_APPENDIX] == "✓" and latest[OLD_APPENDIX] == ""
-    assert "テキスト層" in " ".join(flagged["判定"])
+    ocr = flagged[flagged["ファイル"] == "bad/scanned_no_text_layer.pdf"]
+    assert list(ocr["判定"]) == ["OCRで読み取り"] * 8
+    assert all(int(c) >= 80 for c in ocr["OCRの確度"])
 
 
 def test_a_missing_index_is_a_message_not_a_stack_trace(tmp_path, monkeypatch):
@@ -303,3 +305,10 @@ def test_the_asked_value_is_bold_in_the_answer(chat):
     assert re.search(r"\*\*2023 年 12 月\*\*", answer)
     turn = chat.session_state["turns"][-1]
     assert "**" not in turn.answer.text  # the copied and exported text stays plain
+
+
+def test_a_citation_from_ocr_text_says_so(chat):
+    ask(chat, "精製とか小分けだけやってる業者ってMF登録できるの？")
+    first = citations(chat)[0]
+    assert "scanned_no_text_layer.pdf" in " ".join(c.value for c in first.caption)
+    assert any("OCR で読み取った文字です" in w.value for w in chat.warning)

@@ -14,13 +14,23 @@ pytestmark = [pytest.mark.corpus, pytest.mark.index, pytest.mark.model]
 APPENDIX = "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2025-09.pdf"
 
 
-def test_build_report_names_the_scanned_pdf_and_indexes_the_rest(built_index):
+def test_every_pdf_is_indexed_the_scanned_one_by_ocr(built_index):
     _, report = built_index
-    assert report.files == 7
-    assert [s.file for s in report.skipped] == ["bad/scanned_no_text_layer.pdf"]
-    assert "テキスト層がありません" in report.skipped[0].reason
-    assert report.pages == 49 + 47 + 10 + 17 + 18 + 22
+    assert report.files == 7 and not report.skipped
+    assert report.pages == 49 + 47 + 10 + 17 + 18 + 22 + 8
     assert report.chunks > 100
+    read = {(q.file, q.page) for q in report.ocr_pages}
+    assert {("bad/scanned_no_text_layer.pdf", p) for p in range(1, 9)} <= read
+    # Image-only pages inside text PDFs are read too (a slide, the appendix's figures).
+    assert ("public/cao_ai_senryaku_siryo2.pdf", 22) in read
+    assert report.quality["no_text"] == 0 and not report.ocr_waiting
+
+
+def test_a_question_about_the_scanned_notice_finds_its_page(searcher):
+    result = searcher.search("精製とか小分けだけやってる業者ってMF登録できるの？")
+    top = result.passages[0]
+    assert (top.chunk.file, 4 in top.chunk.pages) == ("bad/scanned_no_text_layer.pdf", True)
+    assert ("bad/scanned_no_text_layer.pdf", 4) in searcher.ocr_pages
 
 
 def test_chunks_record_file_pages_title_and_version(built_index):
@@ -30,6 +40,7 @@ def test_chunks_record_file_pages_title_and_version(built_index):
     assert appendix and all(c.version == "2025-09" for c in appendix)
     assert "ガイドブック" in appendix[0].title
     assert {c.file for c in chunks} == {
+        "bad/scanned_no_text_layer.pdf",
         "smartcity/digital_chiiki_service_datamodel_guidebook_appendix_2022-10.pdf",
         APPENDIX,
         "public/digital_ds430_core_data_model_overview_v2.pdf",
