@@ -33,7 +33,9 @@ from app.quotes import Quote
 from index.search import Searcher
 from ingest.cleaning import clean_pages
 from ingest.normalize import for_matching
+from ingest.ocr import OcrOptions
 from ingest.pdf_reader import read_pdf
+from ingest.pipeline import sha256_of
 
 KS = (1, 5, 10)
 
@@ -58,17 +60,20 @@ def holds_key_phrase(answer_text: str, key_phrases: tuple[str, ...]) -> bool:
 
 
 class PrintedPages:
-    """The text layer of each cited PDF page, read once per file, for checking quotes."""
+    """The text layer of each cited PDF page, read once per file, for checking quotes.
+    A page without one is read as the build read it: from the OCR cache in ``ocr``."""
 
-    def __init__(self, corpus_dir: Path):
+    def __init__(self, corpus_dir: Path, ocr: OcrOptions | None = None):
         self._corpus = corpus_dir
+        self._ocr = ocr
         self._pages: dict[str, list[str]] = {}
 
     def _of(self, file: str) -> list[str]:
         if file not in self._pages:
             # Page by page, with printed line numbers and running heads taken off as the
             # build does; nothing here moves text between pages, unlike chunking.
-            raw = read_pdf(self._corpus / file)
+            path = self._corpus / file
+            raw = read_pdf(path, ocr=self._ocr, sha256=sha256_of(path) if self._ocr else "")
             pages, _ = clean_pages(raw.texts, raw.labels)
             self._pages[file] = [_letters(for_matching("".join(p.lines))) for p in pages]
         return self._pages[file]
@@ -155,7 +160,8 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
     per_kind_key: dict[str, list[bool]] = defaultdict(list)
     per_kind_key_found: dict[str, list[bool]] = defaultdict(list)
     context = AnswerContext.of(searcher)
-    printed = PrintedPages(Path(searcher.meta.corpus)) if searcher.meta.corpus else None
+    ocr = OcrOptions(searcher.settings.cache_dir / "ocr") if searcher.settings.ocr else None
+    printed = PrintedPages(Path(searcher.meta.corpus), ocr) if searcher.meta.corpus else None
     quotes_on_page = quotes_checked = 0
     for q in questions:
         start = time.perf_counter()
