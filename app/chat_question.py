@@ -113,7 +113,10 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
             st.caption("他の版: " + escape(also))
         ocr_read = [p for p in chunk.pages if (chunk.file, p) in searcher.ocr_pages]
         if ocr_read:
-            st.warning(f"{OCR_NOTICE}（p.{', '.join(map(str, ocr_read))}）", icon="🔎")
+            st.warning(
+                f"{OCR_NOTICE}（p.{', '.join(map(str, ocr_read))}）",
+                icon=":material/document_scanner:",
+            )
         path = pdf_path(searcher, chunk.file)
         if path is None or not path.is_file():
             st.info(
