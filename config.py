@@ -152,6 +152,9 @@ class Settings:
     # are listed in the report. ocr = false leaves such pages unread.
     ocr: bool = True
     ocr_pages_per_build: int = 300
+    # Pages with ruled tables are read with pdfplumber, one line a row and cells apart
+    # (「交番 | POIコード「1212」を記入 | 必須」); false keeps pypdf's text (ingest/tables.py).
+    table_rows: bool = True
 
     def __post_init__(self) -> None:
         for name, mode in MODES.items():

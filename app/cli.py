@@ -139,11 +139,17 @@ def _format_report(report) -> str:
 
 def _format_ocr(pages: list[PageQuality], waiting: dict[str, list[int]], problem: str) -> list[str]:
     """OCR pages per file with Tesseract's mean confidence, and what is left for later."""
+    from ingest.quality import BLANK
+
     by_file: dict[str, list[PageQuality]] = {}
     for page in pages:
         by_file.setdefault(page.file, []).append(page)
     lines = [
-        f"OCR: {file} " + ", ".join(f"p.{q.page}（確度 {q.ocr_confidence:.0f}）" for q in read)
+        f"OCR: {file} "
+        + ", ".join(
+            f"p.{q.page}（{'白紙' if q.verdict == BLANK else f'確度 {q.ocr_confidence:.0f}'}）"
+            for q in read
+        )
         for file, read in sorted(by_file.items())
     ]
     for file, left in sorted(waiting.items()):
@@ -198,7 +204,9 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     every = []
     for pdf in files:
         rel = pdf.relative_to(base).as_posix()
-        result = ingest_file(pdf, rel, manifest, settings.extractor, ocr=ocr)
+        result = ingest_file(
+            pdf, rel, manifest, settings.extractor, ocr=ocr, table_rows=settings.table_rows
+        )
         if result.skipped:
             print(f"スキップ: {result.file} — {result.skipped.reason}", file=sys.stderr)
             continue

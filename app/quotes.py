@@ -22,6 +22,7 @@ from ingest.structure import (
     starts_enumeration,
     starts_item,
 )
+from ingest.tables import is_table_row
 
 T = TypeVar("T")
 
@@ -83,7 +84,8 @@ def sentences_of(passage: Passage) -> list[Sentence]:
     offset = 0
     for line in passage.chunk.text.split("\n"):
         cursor = 0
-        for sentence in split_sentences(line):
+        # A table row is quoted whole: its cells apart, never a cell alone.
+        for sentence in [line] if is_table_row(line) else split_sentences(line):
             if sentence.strip():
                 start = line.index(sentence, cursor)
                 out.append(Sentence(sentence, offset + start, offset + start + len(sentence)))

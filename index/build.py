@@ -248,6 +248,7 @@ def _ingest_key(settings: Settings) -> dict[str, object]:
     """Settings that change what a PDF becomes (chunks and their tokens)."""
     return {
         "ocr": settings.ocr,
+        "table_rows": settings.table_rows,
         "extractor": settings.extractor,
         "chunk_sizes": list(astuple(_chunk_sizes(settings))),
         "heading_context": settings.heading_context,
@@ -422,6 +423,7 @@ def _build(
         on_started=warm.start if warm else None,
         ocr=OcrOptions(settings.cache_dir / "ocr") if settings.ocr else None,
         ocr_budget=PageBudget(settings.ocr_pages_per_build),
+        table_rows=settings.table_rows,
     ):
         entry = _keep(result, unique[result.file], settings.heading_context)
         kept[result.file] = entry

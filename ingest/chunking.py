@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from ingest.outline import OutlineEntry, match_key
 from ingest.records import Chunk, DocumentInfo, Page
 from ingest.structure import SectionTracker, heading_level, starts_enumeration
+from ingest.tables import is_table_row
 
 MIN_CHARS = 200
 MAX_CHARS = 600
@@ -178,7 +179,8 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
             yield _Unit(entry.title, (page.number,), True, level=entry.level, virtual=True)
         body_index = -1
         for index, block in enumerate(page.lines):
-            detected = None if index in listed else heading_level(block)
+            row = is_table_row(block)
+            detected = None if index in listed or row else heading_level(block)
             entry = outline_blocks.get(index)
             if entry and len(match_key(block)) > len(match_key(entry.title)) + BODY_AFTER_TITLE:
                 # The heading and its first sentences came out as one line: keep the text as body.
@@ -197,8 +199,8 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
                 yield _Unit(block, (page.number,), True, level=level)
                 continue
             body_index += 1
-            sentences = split_sentences(block)
-            if carry and body_index == 0 and index < footnotes_from and sentences:
+            sentences = [block] if row else split_sentences(block)  # a row is never cut
+            if carry and body_index == 0 and index < footnotes_from and sentences and not row:
                 # The previous page ended mid-sentence: this block continues it.
                 first = sentences.pop(0)
                 yield _Unit(
@@ -216,7 +218,7 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
                     sentence, (page.number,), i == 0, caption=i == 0 and bool(_CAPTION.match(block))
                 )
                 last_on_page = index == last_body and i == len(sentences) - 1
-                if may_carry and last_on_page and not _ENDS_SENTENCE.search(sentence):
+                if may_carry and last_on_page and not row and not _ENDS_SENTENCE.search(sentence):
                     carry = unit
                 else:
                     yield unit
@@ -301,7 +303,14 @@ def chunk_pages(
             )
         parts = []
 
+    headers = {page.number: set(page.table_headers) for page in pages}
+    header: _Unit | None = None  # the header row of the table being chunked
     for unit in _units(pages, outline):
+        row = is_table_row(unit.text)
+        if not row:
+            header = None
+        elif unit.text in headers[unit.pages[0]]:
+            header = unit
         # Body text only: headings gather above the text they introduce.
         size = sum(len(u.text) for u in parts if not u.heading)
         if unit.heading:
@@ -342,6 +351,9 @@ def chunk_pages(
             parts.extend(carried)
             if caption:
                 parts.append(caption)
+            if row and header is not None and header is not unit:
+                # A chunk that opens inside a table repeats its header row.
+                parts.append(_Unit(header.text, header.pages, True))
         offset = 0
         for piece in _hard_split(unit.text, max_chars):
             if parts and sum(len(u.text) for u in parts) + len(piece) > max_chars:

@@ -15,6 +15,7 @@ from itertools import pairwise
 from ingest.normalize import clean_display, join_lines
 from ingest.records import Page
 from ingest.structure import is_heading, starts_item
+from ingest.tables import is_table_row
 
 # A line counts as running header/footer when the same line (digits ignored)
 # sits in the top or bottom EDGE_LINES lines of at least this share of pages.
@@ -147,7 +148,7 @@ def join_paragraphs(lines: list[str]) -> list[str]:
 
     A line ends its paragraph when it ends a sentence, is a heading, is clearly
     shorter than the page's full lines, or the next line starts a heading or a
-    list item.
+    list item. A table row (ingest/tables.py) is a paragraph of its own.
     """
     if not lines:
         return []
@@ -162,7 +163,9 @@ def join_paragraphs(lines: list[str]) -> list[str]:
         if _BARE_NUMBER.match(line) and _URL_START.match(nxt):
             continue
         ends_here = (
-            line.endswith(_SENTENCE_END)
+            is_table_row(line)
+            or is_table_row(nxt)
+            or line.endswith(_SENTENCE_END)
             or is_heading(line)
             or (full and len(line) < 0.7 * full and not continues)
             or not nxt

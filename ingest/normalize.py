@@ -95,6 +95,12 @@ class Folded:
     ends: tuple[int, ...]  # exclusive
 
 
+def from_pdfium(text: str) -> str:
+    """PDFium's page text as the other extractors give it: PDFium ends lines with CRLF
+    and marks soft hyphens with U+0002 / U+FFFE."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "").replace("\ufffe", "")
+
+
 def fold_mapped(chars: Sequence[str], fold_one: Callable[[str], str]) -> Folded:
     """Fold text (a string, or a page's characters) with ``fold_one`` and keep the map back.
 

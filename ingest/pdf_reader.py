@@ -19,7 +19,9 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from config import Extractor
+from ingest.normalize import from_pdfium
 from ingest.ocr import OcrCache, OcrOptions, OcrPage, ocr_page, take_page, unavailable_reason
+from ingest.tables import ruled_pages, table_texts
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +54,8 @@ class RawPDF:
     ocr: dict[int, OcrPage] = field(default_factory=dict)  # by 0-based page index
     ocr_waiting: tuple[int, ...] = ()  # 1-based pages without text that OCR did not read
     ocr_problem: str = ""  # why they were not read (Japanese)
+    # Header rows of the tables on a page (by 0-based index), as written in its text.
+    table_headers: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def garbage_count(text: str) -> int:
@@ -104,10 +108,7 @@ class _Pdfium:
         except Exception as exc:
             log.warning("%s p.%d: pypdfium2 でも読めません: %s", self._path.name, index + 1, exc)
             return None
-        # pdfium ends lines with CRLF and marks soft hyphens with U+0002 / U+FFFE.
-        return (
-            text.replace("\r\n", "\n").replace("\r", "\n").replace("\x02", "").replace("\ufffe", "")
-        )
+        return from_pdfium(text)
 
 
 def page_labels(reader: PdfReader) -> list[str]:
@@ -121,10 +122,15 @@ def page_labels(reader: PdfReader) -> list[str]:
 
 
 def read_pdf(
-    path: Path, extractor: str = "auto", ocr: OcrOptions | None = None, sha256: str = ""
+    path: Path,
+    extractor: str = "auto",
+    ocr: OcrOptions | None = None,
+    sha256: str = "",
+    table_rows: bool = False,
 ) -> RawPDF:
     """Text of every page in physical order; raises UnreadablePDF for whole-file problems.
-    With ``ocr`` (and the file's ``sha256``, the cache key), pages without text are OCRed."""
+    With ``ocr`` (and the file's ``sha256``, the cache key), pages without text are OCRed;
+    with ``table_rows``, pages with ruled tables are read with their tables as rows."""
     if extractor not in EXTRACTORS:
         raise ValueError(f"extractor must be one of {EXTRACTORS}, not {extractor!r}")
     reader = open_pdf(path)
@@ -151,6 +157,15 @@ def read_pdf(
                 text, source = other, "pypdfium2"
         texts.append(text)
         used.append(source)
+    headers: dict[int, tuple[str, ...]] = {}
+    if table_rows:
+        for index, table_page in table_texts(path, ruled_pages(path)).items():
+            # pdfplumber leaves a few fonts' glyphs unmapped where PDFium maps them (DS-430's
+            # list numbers): such a page keeps the cleaner text it has.
+            if garbage_count(table_page.text) > garbage_count(texts[index]):
+                continue
+            texts[index], used[index] = table_page.text, "pdfplumber"
+            headers[index] = table_page.headers
     read, waiting, problem = _ocr_blank_pages(path, texts, ocr, sha256) if ocr else ({}, [], "")
     for index, page in read.items():
         texts[index], used[index] = page.text, "ocr"
@@ -161,7 +176,14 @@ def read_pdf(
             )
         raise UnreadablePDF("テキスト層がありません（スキャン画像のPDFです。OCRが必要です）")
     return RawPDF(
-        reader, texts, used, page_labels(reader), read, tuple(i + 1 for i in waiting), problem
+        reader,
+        texts,
+        used,
+        page_labels(reader),
+        read,
+        tuple(i + 1 for i in waiting),
+        problem,
+        headers,
     )
 
 

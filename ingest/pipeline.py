@@ -26,7 +26,7 @@ from ingest.ocr import OcrOptions, PageBudget, use_budget
 from ingest.outline import read_outline
 from ingest.pdf_reader import UnreadablePDF, metadata_title, read_pdf
 from ingest.quality import PageQuality, assess
-from ingest.records import Chunk, Document, SkippedFile
+from ingest.records import Chunk, Document, Page, SkippedFile
 
 log = logging.getLogger(__name__)
 
@@ -139,13 +139,16 @@ def ingest_file(
     extractor: str = "auto",
     sizes: ChunkSizes = DEFAULT_SIZES,
     ocr: OcrOptions | None = None,
+    table_rows: bool = False,
 ) -> FileResult:
     """Read, clean and chunk one PDF; an unreadable file comes back as ``skipped``.
-    With ``ocr``, pages without a text layer are read by OCR."""
+    With ``ocr``, pages without a text layer are read by OCR; with ``table_rows``, ruled
+    tables are read row by row (ingest/tables.py)."""
     try:
         digest = sha256_of(path)
-        raw = read_pdf(path, extractor, ocr, digest)
+        raw = read_pdf(path, extractor, ocr, digest, table_rows)
         pages, removed = clean_pages(raw.texts, raw.labels)
+        pages = [_with_headers(page, raw.table_headers.get(page.number - 1, ())) for page in pages]
         cover = strip_line_numbers([clean_display(line) for line in raw.texts[0].splitlines()])
         info = describe(rel, cover, metadata_title(raw.reader), manifest)
         outline = read_outline(raw.reader)
@@ -187,8 +190,16 @@ def ingest_file(
     )
 
 
+def _with_headers(page: Page, headers: tuple[str, ...]) -> Page:
+    """The page with its tables' header rows, as the cleaned page prints them."""
+    if not headers:
+        return page
+    shown = {clean_display(h) for h in headers}
+    return replace(page, table_headers=tuple(line for line in page.lines if line in shown))
+
+
 def _ingest_star(
-    args: tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes, OcrOptions | None],
+    args: tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes, OcrOptions | None, bool],
 ) -> FileResult:
     return ingest_file(*args)
 
@@ -264,6 +275,7 @@ def ingest_folder(
     on_started: Callable[[], None] | None = None,
     ocr: OcrOptions | None = None,
     ocr_budget: PageBudget | None = None,
+    table_rows: bool = False,
 ) -> Iterator[FileResult]:
     """Ingest every PDF under ``corpus_dir`` (or only ``paths``); results come in file order.
 
@@ -273,7 +285,7 @@ def ingest_folder(
     """
     manifest = load_manifest(corpus_dir)
     jobs = [
-        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes, ocr)
+        (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes, ocr, table_rows)
         for p in (find_pdfs(corpus_dir) if paths is None else paths)
     ]
     if workers <= 1 or not jobs:

@@ -17,6 +17,9 @@ class Page:
     number: int  # 1-based physical page
     lines: tuple[str, ...]
     label: str = ""  # printed page label (/PageLabels or the number printed on the page)
+    # Lines that are a table's header row (ingest/tables.py): repeated when a chunk opens
+    # inside that table.
+    table_headers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
