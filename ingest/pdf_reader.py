@@ -168,7 +168,9 @@ def read_pdf(
             headers[index] = table_page.headers
     read, waiting, problem = _ocr_blank_pages(path, texts, ocr, sha256) if ocr else ({}, [], "")
     for index, page in read.items():
-        texts[index], used[index] = page.text, "ocr"
+        # A page of only a page number (「- 3 -」) keeps it: OCR reads no more there.
+        if visible_chars(page.text) >= visible_chars(texts[index]):
+            texts[index], used[index] = page.text, "ocr"
     if sum(visible_chars(t) for t in texts) < MIN_PAGE_CHARS * len(texts) / 4:
         if problem:
             raise UnreadablePDF(

@@ -169,7 +169,10 @@ def ingest_file(
             label=page.label,
             removed_lines=n,
             extractor=source,
-            ocr_confidence=raw.ocr[page.number - 1].confidence if source == "ocr" else None,
+            # A page OCR read (or found blank) is judged by Tesseract's confidence.
+            ocr_confidence=(
+                raw.ocr[page.number - 1].confidence if page.number - 1 in raw.ocr else None
+            ),
         )
         for page, text, n, source in zip(pages, raw.texts, removed, raw.extractors, strict=True)
     )
