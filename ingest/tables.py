@@ -39,8 +39,8 @@ MIN_ROWS = 2
 # ... and cells of this many characters at most on average (a figure's text box is longer).
 MAX_MEAN_CELL = 60
 MAX_CELL = 300
-# ... and column lines that fall inside a word (a number, a katakana word) at fewer than
-# this many of its cell boundaries (and this share of them).
+# ... and column lines that fall inside a word (see _same_word) at fewer than this many of
+# its cell boundaries (and this share of them).
 MIN_SPLIT_WORDS = 2
 SPLIT_WORD_SHARE = 0.05
 
