@@ -93,3 +93,31 @@ def test_the_page_image_highlights_ocr_text(read_once, notice):
     assert image.highlighted > 0
     # Without the OCR boxes the page has no text to find the passage in.
     assert render_page(notice, 4, passage, width=800).highlighted == 0
+
+
+def test_a_page_printed_in_vertical_columns_is_read_vertically(notice, tmp_path):
+    """Written top to bottom, right to left, as notices and white papers sometimes are:
+    the horizontal reading is unsure, the vertical one is kept."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from ingest.ocr import VERTICAL, ocr_page
+    from tests.conftest import FONT
+
+    if not FONT.exists():
+        pytest.skip(f"font not installed: {FONT}")
+    columns = [
+        "事務連絡",
+        "原薬等登録原簿に関する質疑応答集について",
+        "別添により各都道府県衛生主管部局",
+    ]
+    font = ImageFont.truetype(str(FONT), 48)
+    page = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(page)
+    for n, column in enumerate(columns):
+        for k, char in enumerate(column):
+            draw.text((2200 - 120 * n, 300 + 60 * k), char, font=font, fill=0)
+    scan = tmp_path / "vertical.pdf"
+    page.save(scan, "PDF", resolution=300)
+    read = ocr_page(scan, 0)
+    assert read.language == VERTICAL and read.confidence > 80
+    assert "原薬等登録原簿に関する質疑応答集" in read.text
