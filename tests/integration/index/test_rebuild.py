@@ -168,3 +168,22 @@ def test_a_build_killed_midway_leaves_the_old_index_answering(tmp_path):
     report = build_index(corpus, settings)
     assert not list((settings.index_dir / "builds").glob(".tmp-*"))
     assert sorted(report.changes["added"]) == sorted(FILES[::2])
+
+
+def test_ocr_left_over_by_the_budget_is_read_by_the_next_builds(tmp_path):
+    """A scan bigger than the OCR budget: the first build reads part, says what is left,
+    and is not taken as up to date until a later build has read the rest."""
+    from ingest.ocr import unavailable_reason
+
+    if (reason := unavailable_reason()) is not None:
+        pytest.skip(f"OCR is not installed here: {reason}")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "notice.pdf").symlink_to(shared_pdf("bad/scanned_no_text_layer.pdf"))
+    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", ocr_pages_per_build=5)
+    first = build_index(corpus, settings)
+    assert first.ocr_waiting == {"notice.pdf": [6, 7, 8]} and "上限" in first.ocr_problem
+    second = build_index(corpus, settings)
+    assert not second.up_to_date and not second.ocr_waiting
+    assert [q.page for q in second.ocr_pages] == list(range(1, 9))
+    assert build_index(corpus, settings).up_to_date
