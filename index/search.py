@@ -233,9 +233,6 @@ class Searcher:
         df = self._df.get(token, 0)
         return math.log(1 + (self._n_docs - df + 0.5) / (df + 0.5))
 
-    def coverage(self, query_tokens: list[str], text_tokens: set[str]) -> float:
-        return weighted_coverage(self.idf, query_tokens, text_tokens)
-
     def search(
         self,
         question: str,
@@ -303,7 +300,7 @@ class Searcher:
                     score=scores[i],
                     lexical_score=float(lexical[i]),
                     cosine=float(dense[i]),
-                    coverage=self.coverage(query_tokens, self._chunk_tokens[i]),
+                    coverage=weighted_coverage(self.idf, query_tokens, self._chunk_tokens[i]),
                     also_in=tuple(
                         OtherVersion(
                             self.chunks[j].version, self.chunks[j].file, self.chunks[j].pages

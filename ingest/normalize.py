@@ -69,6 +69,11 @@ def for_matching(text: str) -> str:
     return _SPACE_NOT_BETWEEN_ASCII.sub(lambda m: "" if "\n" not in m.group() else "\n", text)
 
 
+def is_latin_letter(char: str) -> bool:
+    """A–Z or a–z: where two meet across a break, the break was a space between words."""
+    return char.isascii() and char.isalpha()
+
+
 def join_lines(left: str, right: str) -> str:
     """Re-join a line wrapped mid-sentence: no space inside Japanese, one between words."""
     if not left:

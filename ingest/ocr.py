@@ -22,7 +22,6 @@ import json
 import logging
 import multiprocessing
 import os
-import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from pathlib import Path
 import cattrs
 
 from ingest.atomic import replacing
+from ingest.normalize import is_latin_letter
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +46,6 @@ NOTICE = "OCR で読み取った文字です。原本のページで確認して
 
 # A box in PDF points as PDFium gives character boxes: left, bottom, right, top.
 Box = tuple[float, float, float, float]
-
-_LETTER = re.compile(r"[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -97,7 +95,7 @@ def join_words(words: list[str]) -> str:
     a space stays only between two Latin words (「Master File」)."""
     out = ""
     for word in words:
-        if out and _LETTER.match(out[-1]) and _LETTER.match(word[0]):
+        if out and is_latin_letter(out[-1]) and is_latin_letter(word[0]):
             out += " "
         out += word
     return out

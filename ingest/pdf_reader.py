@@ -21,7 +21,7 @@ from pypdf.errors import PdfReadError
 from config import Extractor
 from ingest.normalize import from_pdfium
 from ingest.ocr import OcrCache, OcrOptions, OcrPage, ocr_page, take_page, unavailable_reason
-from ingest.tables import ruled_pages, table_texts
+from ingest.tables import table_texts
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ def read_pdf(
         used.append(source)
     headers: dict[int, tuple[str, ...]] = {}
     if table_rows:
-        for index, table_page in table_texts(path, ruled_pages(path)).items():
+        for index, table_page in table_texts(path).items():
             # pdfplumber leaves a few fonts' glyphs unmapped where PDFium maps them (DS-430's
             # list numbers): such a page keeps the cleaner text it has.
             if garbage_count(table_page.text) > garbage_count(texts[index]):

@@ -153,6 +153,7 @@ def ingest_file(
         info = describe(rel, cover, metadata_title(raw.reader), manifest)
         outline = read_outline(raw.reader)
     except UnreadablePDF as exc:
+        # (0,): the whole file waits for OCR (no page could be read without it).
         return FileResult(
             rel, skipped=SkippedFile(rel, exc.reason), ocr_waiting=(0,) if exc.retry else ()
         )

@@ -25,7 +25,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ingest.normalize import from_pdfium
+from ingest.normalize import from_pdfium, is_latin_letter
 
 log = logging.getLogger(__name__)
 # pdfminer (under pdfplumber) warns once per glyph about fonts without a bounding box.
@@ -44,7 +44,6 @@ MAX_CELL = 300
 MIN_SPLIT_WORDS = 2
 SPLIT_WORD_SHARE = 0.05
 
-_LETTER = re.compile(r"[A-Za-z]")
 _NEVER_FIRST = set("ーァィゥェォッャュョヮぁぃぅぇぉっゃゅょゎ")
 # A number with thousands separators followed at once by another digit: two axis labels.
 _AXIS_LABELS = re.compile(r"\d{1,3}(?:,\d{3})+\d")
@@ -65,7 +64,7 @@ def cell_text(text: str | None) -> str:
         part = part.strip()
         if not part:
             continue
-        if out and _LETTER.match(out[-1]) and _LETTER.match(part[0]) and " " in last:
+        if out and is_latin_letter(out[-1]) and is_latin_letter(part[0]) and " " in last:
             out += " "
         out += part
         last = part
@@ -97,28 +96,17 @@ def _same_word(left: str, right: str) -> bool:
     English names 「Store | Smart」 are two words), or a cell that opens with what no word
     opens with: a long-vowel mark or a small kana (「パラメ | ータ数」)."""
     right = unicodedata.normalize("NFKC", right)
-    return bool(_LETTER.match(left) and right.islower()) or right in _NEVER_FIRST
+    return (is_latin_letter(left) and right.islower()) or right in _NEVER_FIRST
 
 
-def ruled_pages(path: Path) -> list[int]:
-    """0-based pages with enough vector paths to hold a ruled table (cheap, PDFium)."""
-    import pypdfium2
+def _ruled(pdfium_page: Any) -> bool:
+    """Enough vector paths to hold a ruled table (cheap: PDFium's page objects)."""
     import pypdfium2.raw as pdfium_c
 
-    document = pypdfium2.PdfDocument(str(path))
-    try:
-        return [
-            index
-            for index in range(len(document))
-            if sum(
-                1
-                for obj in document[index].get_objects(max_depth=1)
-                if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH
-            )
-            >= MIN_PATHS
-        ]
-    finally:
-        document.close()
+    paths = sum(
+        1 for obj in pdfium_page.get_objects(max_depth=1) if obj.type == pdfium_c.FPDF_PAGEOBJ_PATH
+    )
+    return paths >= MIN_PATHS
 
 
 @dataclass(frozen=True)
@@ -177,19 +165,22 @@ def page_lines(page: Any, pdfium_page: Any) -> TablePage | None:
     return TablePage("\n".join(lines), tuple(h for *_, h in regions if h))
 
 
-def table_texts(path: Path, pages: Sequence[int]) -> dict[int, TablePage]:
-    """Those ``pages`` (0-based) that hold a table, with the tables as rows."""
-    if not pages:
-        return {}
-    import pdfplumber
+def table_texts(path: Path) -> dict[int, TablePage]:
+    """The pages (0-based) that hold a table, with the tables as rows. pdfplumber (slow)
+    reads only the pages PDFium finds ruled; a file either cannot open keeps pypdf's text."""
     import pypdfium2
 
     out: dict[int, TablePage] = {}
     try:
-        with pdfplumber.open(str(path)) as pdf:
-            document = pypdfium2.PdfDocument(str(path))
-            try:
-                for index in pages:
+        document = pypdfium2.PdfDocument(str(path))
+        try:
+            ruled = [index for index in range(len(document)) if _ruled(document[index])]
+            if not ruled:
+                return out
+            import pdfplumber
+
+            with pdfplumber.open(str(path)) as pdf:
+                for index in ruled:
                     try:
                         table_page = page_lines(pdf.pages[index], document[index])
                     except Exception as exc:  # one odd page keeps its pypdf text
@@ -197,8 +188,8 @@ def table_texts(path: Path, pages: Sequence[int]) -> dict[int, TablePage]:
                         continue
                     if table_page is not None:
                         out[index] = table_page
-            finally:
-                document.close()
-    except Exception as exc:  # pdfplumber cannot open what pypdf could: keep pypdf's text
+        finally:
+            document.close()
+    except Exception as exc:
         log.warning("%s: 表の読み取りを省きます: %s", path.name, exc)
     return out
