@@ -14,10 +14,16 @@ with all white space removed. Two error rates:
 - line CER: each reference line against its best-matching stretch of the OCR text
   (rapidfuzz's partial-ratio alignment), distances summed / reference length. Reading
   order no longer counts; a character misread, dropped or added inside a line does.
-- body CER: the line CER over body-text lines only (15+ characters with 、 or 。):
-  the prose the issue's target is about. Table rows are left out because pypdf glues a
-  row's cells into one line while OCR reads them cell by cell, so neither side is a
-  reference for the other there.
+- body CER (the issue's target): the line CER over prose lines only (15+ characters
+  with 、 or 。, a list marker such as • not counted: OCR reads it as ・). Lines of a
+  table row, as the build's table reader (ingest/tables.py) finds the rows, are left out:
+  pypdf glues a row's cells into one line while OCR reads them cell by cell, so neither
+  side is a reference for the other there.
+- sentence CER: the same prose, sentence by sentence (lines run together, cut after
+  each 。). A line-by-line alignment cannot see two columns read together line by
+  line (every line stays whole); a sentence broken that way counts. It also counts
+  pypdf's own ordering of headers and side notes into the prose, so it is high on every
+  reading: compare it between readings, not with the target.
 
 Pages are picked without looking at OCR results: per document, the pages with at least
 MIN_CHARS characters of pypdf text, evenly spaced. A page's reading order can differ
@@ -29,9 +35,11 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import statistics
 import tempfile
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import pypdfium2
@@ -41,9 +49,11 @@ from rapidfuzz.distance import Levenshtein
 from ingest.normalize import for_matching
 from ingest.ocr import DPI, ocr_page, unavailable_reason
 from ingest.pdf_reader import open_pdf
+from ingest.tables import CELL_SEPARATOR, is_table_row, table_texts
 
 MIN_CHARS = 300
-BODY_LINE_CHARS = 15
+BODY_CHARS = 15
+LIST_MARKERS = "•●◦▪■□◆◇○⁃・-‐ 　"
 KINDS: dict[str, dict[str, int]] = {  # document -> pages to take
     "Word-origin": {
         "smartcity/digital_chiiki_service_datamodel_guidebook_beta_2025-09.pdf": 5,
@@ -67,19 +77,52 @@ def squeeze(text: str) -> str:
     return "".join(for_matching(text).split())
 
 
-def is_body(line: str) -> bool:
-    return len(squeeze(line)) >= BODY_LINE_CHARS and any(mark in line for mark in "、。")
+def body_sentences(reference: str, table_rows: Collection[str] = ()) -> list[str]:
+    """The prose of a page, sentence by sentence (folded): its lines run together, split
+    after each 。, keeping pieces of BODY_CHARS+ characters with 、 or 。. A table row
+    (``table_rows``) ends a run and is left out; a list marker (•, ⁃) starts a new one.
+
+    Sentences, not lines: a sentence wraps over several lines, and a reading that runs
+    two columns together line by line (「…等を通柱の下、…」) keeps every line whole but
+    breaks every sentence."""
+    runs: list[str] = []
+    run = ""
+    for line in reference.splitlines():
+        text = squeeze(line.lstrip(LIST_MARKERS))
+        if not text:
+            continue
+        if any(text in row for row in table_rows):
+            runs.append(run)
+            run = ""
+            continue
+        if line.lstrip()[:1] in LIST_MARKERS:
+            runs.append(run)
+            run = ""
+        run += text
+    runs.append(run)
+    pieces = [p for r in runs for p in re.split(r"(?<=。)", r)]
+    return [p for p in pieces if len(p) >= BODY_CHARS and any(m in p for m in "、。")]
 
 
-def line_errors(reference: str, hypothesis: str, body_only: bool = False) -> tuple[int, int]:
-    """Edit distance of each reference line to the OCR text it best matches, summed, and
-    the reference characters compared."""
+def table_rows(path: Path) -> dict[int, list[str]]:
+    """Each page's table rows (0-based pages), cells run together as pypdf runs them, as
+    the build's table reader (ingest/tables.py) finds them."""
+    return {
+        index: [
+            squeeze(line.replace(CELL_SEPARATOR, ""))
+            for line in page.text.splitlines()
+            if is_table_row(line)
+        ]
+        for index, page in table_texts(path).items()
+    }
+
+
+def alignment_errors(pieces: list[str], hypothesis: str) -> tuple[int, int]:
+    """Edit distance of each reference piece (folded) to the stretch of the OCR text it
+    best matches, summed, and the reference characters compared."""
     hyp = squeeze(hypothesis)
     errors = compared = 0
-    for line in reference.splitlines():
-        ref = squeeze(line)
-        if not ref or (body_only and not is_body(line)):
-            continue
+    for ref in pieces:
         compared += len(ref)
         if not hyp:
             errors += len(ref)
@@ -89,13 +132,40 @@ def line_errors(reference: str, hypothesis: str, body_only: bool = False) -> tup
     return errors, compared
 
 
-def pick_pages(path: Path, count: int) -> list[tuple[int, str]]:
-    """``count`` pages (0-based) with enough text, evenly spaced, with their pypdf text."""
+def body_lines(reference: str, table_rows: Collection[str] = ()) -> list[str]:
+    """The prose lines of a page (folded): BODY_CHARS+ characters with 、 or 。, not part
+    of a table row, without a list marker."""
+    out = []
+    for line in reference.splitlines():
+        text = squeeze(line.lstrip(LIST_MARKERS))
+        if len(text) >= BODY_CHARS and any(m in line for m in "、。"):
+            if not any(text in row for row in table_rows):
+                out.append(text)
+    return out
+
+
+def reference_lines(reference: str) -> list[str]:
+    """Every line of the reference, folded, without its list marker (OCR reads • as ・)."""
+    return [t for line in reference.splitlines() if (t := squeeze(line.lstrip(LIST_MARKERS)))]
+
+
+def pick_pages(path: Path, count: int, tuning: bool = False) -> list[tuple[int, str]]:
+    """``count`` pages (0-based) with enough text, evenly spaced, with their pypdf text.
+
+    ``tuning`` picks the pages half a step further on instead, none of them a benchmark
+    page: reading options are chosen on those, and the benchmark pages only check them."""
     reader = open_pdf(path)
     texts = [(i, page.extract_text() or "") for i, page in enumerate(reader.pages)]
     rich = [(i, t) for i, t in texts if len(squeeze(t)) >= MIN_CHARS]
     step = max(len(rich) / count, 1.0)
-    return [rich[int(k * step)] for k in range(min(count, len(rich)))]
+    picked = [rich[int(k * step)] for k in range(min(count, len(rich)))]
+    if not tuning:
+        return picked
+    taken = {i for i, _ in picked}
+    shifted = [
+        rich[int((k + 0.5) * step)] for k in range(count) if int((k + 0.5) * step) < len(rich)
+    ]
+    return [(i, t) for i, t in shifted if i not in taken]
 
 
 def image_only_pdf(path: Path, index: int, out: Path) -> Path:
@@ -113,6 +183,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--json", type=Path, help="also write every page's numbers here")
+    parser.add_argument(
+        "--tuning",
+        action="store_true",
+        help="the tuning pages (see pick_pages), not the benchmark's",
+    )
     args = parser.parse_args()
     if (reason := unavailable_reason()) is not None:
         raise SystemExit(f"OCR を使えません: {reason}")
@@ -120,14 +195,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for kind, documents in KINDS.items():
             for rel, count in documents.items():
-                for index, reference in pick_pages(args.corpus / rel, count):
+                rows_of = table_rows(args.corpus / rel)
+                for index, reference in pick_pages(args.corpus / rel, count, args.tuning):
                     scan = image_only_pdf(args.corpus / rel, index, Path(tmp) / "page.pdf")
                     start = time.perf_counter()
                     read = ocr_page(scan, 0)
                     seconds = time.perf_counter() - start
                     ref, hyp = squeeze(reference), squeeze(read.text)
-                    line_err, _ = line_errors(reference, read.text)
-                    body_err, body_chars = line_errors(reference, read.text, body_only=True)
+                    line_err, _ = alignment_errors(reference_lines(reference), read.text)
+                    page_rows = rows_of.get(index, ())
+                    body_err, body_chars = alignment_errors(
+                        body_lines(reference, page_rows), read.text
+                    )
+                    sentence_err, sentence_chars = alignment_errors(
+                        body_sentences(reference, page_rows), read.text
+                    )
                     rows.append(
                         {
                             "kind": kind,
@@ -138,6 +220,8 @@ def main() -> None:
                             "line_cer": line_err / len(ref),
                             "body_errors": body_err,
                             "body_chars": body_chars,
+                            "sentence_errors": sentence_err,
+                            "sentence_chars": sentence_chars,
                             "confidence": read.confidence,
                             "language": read.language,
                             "seconds": round(seconds, 2),
@@ -152,10 +236,10 @@ def main() -> None:
                     )
     print(f"\n{platform.machine()}, Python {platform.python_version()}, Tesseract, {DPI} dpi")
     print(
-        "| kind | pages | body CER (pooled) | body chars | line CER (pooled) "
-        "| line CER median page | strict CER (pooled) | s/page |"
+        "| kind | pages | body CER (pooled) | body chars | sentence CER (pooled) "
+        "| line CER (pooled) | line CER median page | strict CER (pooled) | s/page |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kind in [*KINDS, "all"]:
         mine = [r for r in rows if kind in ("all", r["kind"])]
         chars = sum(r["chars"] for r in mine)
@@ -165,8 +249,12 @@ def main() -> None:
 
         body_chars = sum(r["body_chars"] for r in mine)
         body = sum(r["body_errors"] for r in mine) / max(body_chars, 1)
+        sentences = sum(r["sentence_errors"] for r in mine) / max(
+            sum(r["sentence_chars"] for r in mine), 1
+        )
         print(
-            f"| {kind} | {len(mine)} | {body:.2%} | {body_chars} | {pooled('line_cer'):.2%} "
+            f"| {kind} | {len(mine)} | {body:.2%} | {body_chars} | {sentences:.1%} "
+            f"| {pooled('line_cer'):.2%} "
             f"| {statistics.median(r['line_cer'] for r in mine):.2%} | {pooled('cer'):.2%} "
             f"| {statistics.mean(r['seconds'] for r in mine):.2f} |"
         )

@@ -2,8 +2,8 @@
 
 A scanned notice or a figure page exported as an image has no text to extract.
 Such a page is rendered with pypdfium2 (300 dpi, grey) and read by Tesseract
-through pytesseract: ``jpn`` first, and ``jpn_vert`` when the horizontal reading
-is unsure (a vertical page read horizontally scores about 20 of 100, read
+through pytesseract: ``jpn`` first (on a page without columns, in two page
+segmentations, the more confident kept), and ``jpn_vert`` when the horizontal reading is unsure (a vertical page read horizontally scores about 20 of 100, read
 vertically about 80). The reading with the higher mean word confidence is kept.
 
 Tesseract separates Japanese characters with spaces (「事 務 連 絡」); they are
@@ -36,12 +36,20 @@ log = logging.getLogger(__name__)
 
 DPI = 300
 HORIZONTAL, VERTICAL = "jpn", "jpn_vert"
+# Tesseract's page segmentation: 3 finds the page's blocks (columns) itself; 6 takes the
+# page as one block of lines, which reads underlined or shaded slide text that 3 loses,
+# but runs columns side by side together line by line. See ocr_page.
+AUTOMATIC, ONE_BLOCK = 3, 6
+# Two text blocks of this many characters, side by side over this share of the shorter
+# one's height, make a page of columns: it is read only with AUTOMATIC.
+COLUMN_CHARS = 20
+COLUMN_OVERLAP = 0.3
 # Below this mean word confidence (0-100) the page is also read as vertical text.
 TRY_VERTICAL_BELOW = 70.0
 # An OCR page below this mean confidence is flagged for an operator to check.
 LOW_CONFIDENCE = 60.0
 # Bump when the reading changes (dpi, models, clean-up): cached pages are read again.
-OCR_FORMAT = 1
+OCR_FORMAT = 2
 NOTICE = "OCR で読み取った文字です。原本のページで確認してください。"
 
 # A box in PDF points as PDFium gives character boxes: left, bottom, right, top.
@@ -101,7 +109,10 @@ def join_words(words: list[str]) -> str:
     return out
 
 
-def _read(image, language: str, page_height: float, scale: float) -> OcrPage:
+def _read(
+    image, language: str, page_height: float, scale: float, psm: int = AUTOMATIC
+) -> tuple[OcrPage, bool]:
+    """The page as read, and whether Tesseract found text blocks side by side (columns)."""
     import pytesseract
 
     # Tesseract's OpenMP threads fight the build's other worker for the 2 cores: one
@@ -109,7 +120,9 @@ def _read(image, language: str, page_height: float, scale: float) -> OcrPage:
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
     start = time.perf_counter()
-    data = pytesseract.image_to_data(image, lang=language, output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(
+        image, lang=language, config=f"--psm {psm}", output_type=pytesseract.Output.DICT
+    )
     lines: dict[tuple[int, int, int], list[int]] = {}
     confidences = []
     for i, word in enumerate(data["text"]):
@@ -147,13 +160,35 @@ def _read(image, language: str, page_height: float, scale: float) -> OcrPage:
                     )
                 chars.append((ch, box))
     confidence = sum(confidences) / len(confidences) if confidences else 0.0
-    return OcrPage(
+    page = OcrPage(
         "\n".join(text_lines),
         round(confidence, 1),
         language,
         tuple(chars),
         time.perf_counter() - start,
     )
+    return page, _side_by_side(data)
+
+
+def _side_by_side(data: dict) -> bool:
+    """Whether two text blocks stand side by side: a page in columns."""
+    blocks: dict[int, list[int]] = {}  # block -> left, top, right, bottom, characters
+    for i, word in enumerate(data["text"]):
+        if not (word := word.strip()):
+            continue
+        left, top = data["left"][i], data["top"][i]
+        right, bottom = left + data["width"][i], top + data["height"][i]
+        box = blocks.setdefault(data["block_num"][i], [left, top, right, bottom, 0])
+        box[:4] = min(box[0], left), min(box[1], top), max(box[2], right), max(box[3], bottom)
+        box[4] += len(word)
+    texts = [b for b in blocks.values() if b[4] >= COLUMN_CHARS]
+    for a in texts:
+        for b in texts:
+            if a[2] <= b[0]:  # a wholly left of b
+                overlap = min(a[3], b[3]) - max(a[1], b[1])
+                if overlap >= COLUMN_OVERLAP * min(a[3] - a[1], b[3] - b[1]):
+                    return True
+    return False
 
 
 def ocr_page(pdf_path: Path, index: int) -> OcrPage:
@@ -171,13 +206,26 @@ def ocr_page(pdf_path: Path, index: int) -> OcrPage:
         height = page.get_height()
     finally:
         document.close()
-    best = _read(image, HORIZONTAL, height, scale)
+    # Horizontal or vertical is decided on Tesseract's own layout analysis: a vertical
+    # page read horizontally scores about 5, read vertically about 80.
+    best, columns = _read(image, HORIZONTAL, height, scale)
     if best.confidence < TRY_VERTICAL_BELOW:
-        vertical = _read(image, VERTICAL, height, scale)
+        vertical, _ = _read(image, VERTICAL, height, scale)
         if vertical.confidence > best.confidence:
-            best = vertical
+            return _timed(vertical, start)
+    # A horizontal page without columns is read as one block too, the more confident
+    # reading kept (ties: the first). Chosen on the tuning pages of
+    # benchmarks/ocr_accuracy.py (docs/ocr.md).
+    if not columns:
+        block, _ = _read(image, HORIZONTAL, height, scale, ONE_BLOCK)
+        if block.confidence > best.confidence:
+            best = block
+    return _timed(best, start)
+
+
+def _timed(page: OcrPage, start: float) -> OcrPage:
     return OcrPage(
-        best.text, best.confidence, best.language, best.chars, time.perf_counter() - start
+        page.text, page.confidence, page.language, page.chars, time.perf_counter() - start
     )
 
 
