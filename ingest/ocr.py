@@ -167,10 +167,10 @@ def _read(
         tuple(chars),
         time.perf_counter() - start,
     )
-    return page, _side_by_side(data)
+    return page, has_columns(data)
 
 
-def _side_by_side(data: dict) -> bool:
+def has_columns(data: dict) -> bool:
     """Whether two text blocks stand side by side: a page in columns."""
     blocks: dict[int, list[int]] = {}  # block -> left, top, right, bottom, characters
     for i, word in enumerate(data["text"]):

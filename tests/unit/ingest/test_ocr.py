@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ocr import LOW_CONFIDENCE, OcrCache, OcrPage, PageBudget, join_words
+from ingest.ocr import LOW_CONFIDENCE, OcrCache, OcrPage, PageBudget, has_columns, join_words
 from ingest.quality import BLANK, NO_TEXT, OCR, OCR_UNSURE, assess
 
 # Words as Tesseract splits a line of the scanned 事務連絡 (one character a word, mostly).
@@ -70,3 +70,39 @@ def test_ocr_pages_are_judged_by_tesseracts_confidence():
     # Flagged for an operator: the unsure reading and the page nobody read; a confident
     # reading and a page OCR found blank are not.
     assert [q.flagged for q in (sure, unsure, blank, unread)] == [False, True, False, True]
+
+
+def _tesseract_data(blocks: list[tuple[int, int, int, int, str]]) -> dict[str, list]:
+    """image_to_data's columns for one word per block: left, top, right, bottom, text."""
+    return {
+        "text": [text for *_, text in blocks],
+        "block_num": list(range(1, len(blocks) + 1)),
+        "left": [b[0] for b in blocks],
+        "top": [b[1] for b in blocks],
+        "width": [b[2] - b[0] for b in blocks],
+        "height": [b[3] - b[1] for b in blocks],
+    }
+
+
+# Text blocks (pixels at 300 dpi) as Tesseract's --psm 3 found them on real pages.
+WHITE_PAPER_TWO_COLUMNS = [  # MEXT white paper 2024, chapter 2, p.2
+    (595, 125, 954, 213, "科学技術・イノベーション"),
+    (229, 326, 1128, 1576, "「第5世代コンピュータプロジェクト」等を通じて、第2次ブームを迎え"),
+    (229, 1673, 1124, 2510, "産業技術総合研究所人工知能研究センターの設立"),
+    (1216, 327, 2109, 451, "柱の下、基礎研究を社会実装につなげるための研究開発"),
+    (1213, 540, 2114, 1587, "理化学研究所革新知能統合研究センター（AIPセンター）の設立"),
+]
+MODEL_RULES_ONE_COLUMN = [  # MHLW model work rules, p.24, with its page number
+    (367, 425, 2128, 1381, "ができます（労基法第34条第2項ただし書）。"),
+    (409, 1627, 1384, 2136, "（休日）第20条休日は、次のとおりとする。"),
+    (419, 2153, 2124, 2286, "2業務の都合により会社が必要と認める場合は"),
+    (1192, 3209, 1289, 3239, "-24-"),
+]
+
+
+def test_a_page_in_two_columns_is_told_from_one_column_with_a_page_number():
+    assert has_columns(_tesseract_data(WHITE_PAPER_TWO_COLUMNS))
+    assert not has_columns(_tesseract_data(MODEL_RULES_ONE_COLUMN))
+    # A short label beside a block (a figure's caption, a page number) is no column.
+    with_label = [*MODEL_RULES_ONE_COLUMN, (2200, 500, 2400, 560, "図1")]
+    assert not has_columns(_tesseract_data(with_label))
