@@ -73,8 +73,13 @@ KINDS: dict[str, dict[str, int]] = {  # document -> pages to take
 }
 
 
+# Private-use characters: symbol-font bullets and ticks (\uf06c, \uf0fc) in pypdf's text,
+# no character a reader or OCR could give back.
+_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
+
+
 def squeeze(text: str) -> str:
-    return "".join(for_matching(text).split())
+    return "".join(_PRIVATE_USE.sub("", for_matching(text)).split())
 
 
 def body_sentences(reference: str, table_rows: Collection[str] = ()) -> list[str]:
@@ -149,23 +154,27 @@ def reference_lines(reference: str) -> list[str]:
     return [t for line in reference.splitlines() if (t := squeeze(line.lstrip(LIST_MARKERS)))]
 
 
-def pick_pages(path: Path, count: int, tuning: bool = False) -> list[tuple[int, str]]:
-    """``count`` pages (0-based) with enough text, evenly spaced, with their pypdf text.
+# Page sets, each a fraction of a step further on than the benchmark's pages and sharing
+# none of the sets before it: options are chosen on "tuning"; "check" is read once, after
+# a choice made when the benchmark pages had already been looked at (docs/ocr.md).
+PAGE_SETS = {"benchmark": 0.0, "tuning": 0.5, "check": 0.25}
 
-    ``tuning`` picks the pages half a step further on instead, none of them a benchmark
-    page: reading options are chosen on those, and the benchmark pages only check them."""
+
+def pick_pages(path: Path, count: int, pages: str = "benchmark") -> list[tuple[int, str]]:
+    """``count`` pages (0-based) with enough text, evenly spaced, with their pypdf text:
+    those of the page set ``pages`` (see PAGE_SETS)."""
     reader = open_pdf(path)
     texts = [(i, page.extract_text() or "") for i, page in enumerate(reader.pages)]
     rich = [(i, t) for i, t in texts if len(squeeze(t)) >= MIN_CHARS]
     step = max(len(rich) / count, 1.0)
-    picked = [rich[int(k * step)] for k in range(min(count, len(rich)))]
-    if not tuning:
-        return picked
-    taken = {i for i, _ in picked}
-    shifted = [
-        rich[int((k + 0.5) * step)] for k in range(count) if int((k + 0.5) * step) < len(rich)
-    ]
-    return [(i, t) for i, t in shifted if i not in taken]
+    taken: set[int] = set()
+    for name, offset in PAGE_SETS.items():
+        at = sorted({int((k + offset) * step) for k in range(count)} - {len(rich)})
+        picked = [rich[n] for n in at if n < len(rich) and rich[n][0] not in taken]
+        if name == pages:
+            return picked
+        taken |= {i for i, _ in picked}
+    raise ValueError(f"no page set {pages!r}")
 
 
 def image_only_pdf(path: Path, index: int, out: Path) -> Path:
@@ -184,9 +193,7 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--json", type=Path, help="also write every page's numbers here")
     parser.add_argument(
-        "--tuning",
-        action="store_true",
-        help="the tuning pages (see pick_pages), not the benchmark's",
+        "--pages", choices=PAGE_SETS, default="benchmark", help="which page set to read"
     )
     args = parser.parse_args()
     if (reason := unavailable_reason()) is not None:
@@ -196,7 +203,7 @@ def main() -> None:
         for kind, documents in KINDS.items():
             for rel, count in documents.items():
                 rows_of = table_rows(args.corpus / rel)
-                for index, reference in pick_pages(args.corpus / rel, count, args.tuning):
+                for index, reference in pick_pages(args.corpus / rel, count, args.pages):
                     scan = image_only_pdf(args.corpus / rel, index, Path(tmp) / "page.pdf")
                     start = time.perf_counter()
                     read = ocr_page(scan, 0)

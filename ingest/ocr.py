@@ -22,6 +22,7 @@ import json
 import logging
 import multiprocessing
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -49,7 +50,7 @@ TRY_VERTICAL_BELOW = 70.0
 # An OCR page below this mean confidence is flagged for an operator to check.
 LOW_CONFIDENCE = 60.0
 # Bump when the reading changes (dpi, models, clean-up): cached pages are read again.
-OCR_FORMAT = 2
+OCR_FORMAT = 3
 NOTICE = "OCR で読み取った文字です。原本のページで確認してください。"
 
 # A box in PDF points as PDFium gives character boxes: left, bottom, right, top.
@@ -100,12 +101,35 @@ def unavailable_reason() -> str | None:
 
 def join_words(words: list[str]) -> str:
     """Words of one line as printed: 「事 務 連 絡」 -> 「事務連絡」, 「平成1 7年」 -> 「平成17年」;
-    a space stays only between two Latin words (「Master File」)."""
+    a space stays only between two Latin words (「Master File」), not between two single
+    capitals, an acronym Tesseract cut up (「A I」 -> 「AI」)."""
     out = ""
+    previous = ""
     for word in words:
         if out and is_latin_letter(out[-1]) and is_latin_letter(word[0]):
-            out += " "
+            if not (len(previous) == len(word) == 1 and previous.isupper() and word.isupper()):
+                out += " "
         out += word
+        previous = word
+    return out
+
+
+# The jpn model reads a capital I after a capital letter as l or | (「AI」 -> 「Al」「A|」,
+# 「ABCI」 -> 「ABCl」; Tesseract often makes the | a word of its own), and at the start
+# of a capital word as l (「lCT」). A lowercase l there is not English (that would go on
+# in lowercase: 「Alberta」), and | is no text: a table rule read right after a capital
+# word (「TOKYO|」) becomes I too, no worse than the | it was.
+_CAPITAL_I = re.compile(r"(?<=[A-Z])[l|](?![a-z])|(?<![A-Za-z0-9])l(?=[A-Z])")
+
+
+def mend_capital_i(words: list[str]) -> list[str]:
+    """A line's words with 「l」/「|」 misread for a capital I put right, each word keeping
+    its length (the character boxes stay as Tesseract gave them)."""
+    mended = _CAPITAL_I.sub("I", "".join(words))
+    out, start = [], 0
+    for word in words:
+        out.append(mended[start : start + len(word)])
+        start += len(word)
     return out
 
 
@@ -136,7 +160,7 @@ def _read(
     text_lines: list[str] = []
     chars: list[tuple[str, Box]] = []
     for indices in lines.values():
-        words = [data["text"][i].strip() for i in indices]
+        words = mend_capital_i([data["text"][i].strip() for i in indices])
         joined = join_words(words)
         text_lines.append(joined)
         for i, word in zip(indices, words, strict=True):

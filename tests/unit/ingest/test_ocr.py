@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ocr import LOW_CONFIDENCE, OcrCache, OcrPage, PageBudget, has_columns, join_words
+from ingest.ocr import (
+    LOW_CONFIDENCE,
+    OcrCache,
+    OcrPage,
+    PageBudget,
+    has_columns,
+    join_words,
+    mend_capital_i,
+)
 from ingest.quality import BLANK, NO_TEXT, OCR, OCR_UNSURE, assess
 
 # Words as Tesseract splits a line of the scanned 事務連絡 (one character a word, mostly).
@@ -21,6 +29,8 @@ DATE_LINE = ["平成", "1", "7", "年", "7", "月", "28", "日"]
         (DATE_LINE, "平成17年7月28日"),
         (["MF", "登", "録", "は", "可", "能", "か", "。"], "MF登録は可能か。"),
         (["Drug", "Master", "File", "(", "MF", ")"], "Drug Master File(MF)"),
+        (["生成", "A", "I", "の", "活用"], "生成AIの活用"),  # an acronym cut in two
+        (["Plan", "A"], "Plan A"),
         (["(", "問", "4", ")", "原", "薬"], "(問4)原薬"),
     ],
 )
@@ -106,3 +116,19 @@ def test_a_page_in_two_columns_is_told_from_one_column_with_a_page_number():
     # A short label beside a block (a figure's caption, a page number) is no column.
     with_label = [*MODEL_RULES_ONE_COLUMN, (2200, 500, 2400, 560, "図1")]
     assert not has_columns(_tesseract_data(with_label))
+
+
+@pytest.mark.parametrize(
+    ("words", "mended"),
+    [
+        (["生成Al", "の"], ["生成AI", "の"]),  # white paper 2024: 「生成AIの」
+        (["A", "|", "戦略"], ["A", "I", "戦略"]),  # the | a word of its own
+        (["ABCl", "を活用"], ["ABCI", "を活用"]),
+        (["lCT", "の活用"], ["ICT", "の活用"]),
+        (["Alberta", "州"], ["Alberta", "州"]),  # English goes on in lowercase
+        (["R1FY", "補正"], ["R1FY", "補正"]),  # a digit is left alone: 令和元年度
+        (["|", "交番"], ["|", "交番"]),  # a table rule before Japanese
+    ],
+)
+def test_a_capital_i_misread_as_l_or_a_rule_is_put_back(words, mended):
+    assert mend_capital_i(words) == mended
