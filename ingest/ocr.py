@@ -50,7 +50,7 @@ TRY_VERTICAL_BELOW = 70.0
 # An OCR page below this mean confidence is flagged for an operator to check.
 LOW_CONFIDENCE = 60.0
 # Bump when the reading changes (dpi, models, clean-up): cached pages are read again.
-OCR_FORMAT = 3
+OCR_FORMAT = 4
 NOTICE = "OCR で読み取った文字です。原本のページで確認してください。"
 
 # A box in PDF points as PDFium gives character boxes: left, bottom, right, top.
@@ -101,17 +101,26 @@ def unavailable_reason() -> str | None:
 
 def join_words(words: list[str]) -> str:
     """Words of one line as printed: 「事 務 連 絡」 -> 「事務連絡」, 「平成1 7年」 -> 「平成17年」;
-    a space stays only between two Latin words (「Master File」), not between two single
-    capitals, an acronym Tesseract cut up (「A I」 -> 「AI」)."""
+    a space stays only between two Latin words (「Master File」), not between the capitals
+    of an acronym Tesseract cut up (「A」「Iに」 -> 「AIに」, 「L」「L」「M」 -> 「LLM」)."""
     out = ""
     previous = ""
     for word in words:
         if out and is_latin_letter(out[-1]) and is_latin_letter(word[0]):
-            if not (len(previous) == len(word) == 1 and previous.isupper() and word.isupper()):
+            if not (len(previous) == 1 and _capital_alone(previous) and _capital_alone(word)):
                 out += " "
         out += word
         previous = word
     return out
+
+
+def _capital_alone(word: str) -> bool:
+    """A word that opens with one Latin capital not followed by another letter: 「A」, 「Iに」."""
+    return (
+        word[:1].isascii()
+        and word[:1].isupper()
+        and (len(word) == 1 or not is_latin_letter(word[1]))
+    )
 
 
 # The jpn model reads a capital I after a capital letter as l or | (「AI」 -> 「Al」「A|」,
