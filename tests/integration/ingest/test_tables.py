@@ -57,6 +57,24 @@ def test_ds430s_revision_table_reads_as_rows():
     assert any(line.startswith("4.8. 性別のコードの扱い") for line in lines)
 
 
+WHITE_PAPER = "public/mext_r6_kagaku_gijutsu_hakusho_ch1.pdf"
+
+
+def test_a_column_line_guessed_inside_a_word_is_not_a_cell_boundary():
+    """The white paper's tables are ruled only across; pdfplumber guesses columns from
+    shaded boxes and can put one inside 「2018」 or 「パラメータ数」. The cut-off halves touch
+    (no padding between them), so they are one cell."""
+    raw = read_pdf(shared_pdf(WHITE_PAPER), table_rows=True)
+    models = raw.texts[5].splitlines()  # p.6, 第1-1-5表
+    assert "BERT | Google社 | 2018 | 3.4億" in models
+    assert not any("201 | 8" in line or "パラメ | ータ" in line for line in models)
+    glossary = raw.texts[6].splitlines()  # p.7, 第1-1-7表
+    assert any(line.startswith("機械学習 | 人間の学習に相当する仕組みを") for line in glossary)
+    # A real column boundary with tight padding (0.52 pt) stays one (guidebook p.24).
+    guide = read_pdf(shared_pdf(GUIDE), table_rows=True).texts[23].splitlines()
+    assert any(" | 全国地方公共団体コード | 全国地方公共団体コード(6桁" in x for x in guide)
+
+
 def test_slides_and_figures_keep_their_text():
     slides = read_pdf(shared_pdf("public/cao_ai_senryaku_siryo2.pdf"), table_rows=True)
     assert "pdfplumber" not in slides.extractors
