@@ -143,6 +143,10 @@ def _near_edge(body: list[str]) -> list[bool]:
     return [min(top[i], bottom[i]) < EDGE_LINES for i in range(len(body))]
 
 
+# A paragraph numbered 「1.」「（３）」 (not a 「第2部」 part title).
+_NUMBERED = re.compile(r"^[(（]?[0-9０-９]")
+
+
 def join_paragraphs(lines: list[str]) -> list[str]:
     """Re-join lines that a PDF wrapped mid-sentence into paragraphs.
 
@@ -159,6 +163,12 @@ def join_paragraphs(lines: list[str]) -> list[str]:
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         current = join_lines(current, line)
         continues = line.endswith(_CONTINUES) or bool(_HIRAGANA_START.match(nxt))
+        # A numbered line as long as the page's full lines, with a 「、」 in it, is the first
+        # line of a numbered paragraph wrapped at the margin (「1.海外の…場合は、…の選」 /
+        # 「任が必須…」), not a heading: headings are short and rarely hold a 「、」.
+        wrapped = (
+            bool(full) and len(line) >= 0.9 * full and "、" in line and bool(_NUMBERED.match(line))
+        )
         # A footnote marker alone on its line belongs to the URL or note after it.
         if _BARE_NUMBER.match(line) and _URL_START.match(nxt):
             continue
@@ -166,7 +176,7 @@ def join_paragraphs(lines: list[str]) -> list[str]:
             is_table_row(line)
             or is_table_row(nxt)
             or line.endswith(_SENTENCE_END)
-            or is_heading(line)
+            or (is_heading(line) and not wrapped)
             or (full and len(line) < 0.7 * full and not continues)
             or not nxt
             or is_heading(nxt)

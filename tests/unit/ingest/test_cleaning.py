@@ -13,6 +13,33 @@ def test_headings_and_items_start_their_own_paragraph():
     assert join_paragraphs(lines) == lines
 
 
+# The scanned MF notice, p.7, as OCR reads it: numbered answers wrapped at the margin.
+NOTICE_ANSWERS = [
+    "(問17)原薬等国内管理人を選任せずに、海外の原薬等製造業者が、直接、MF",
+    "登録申請を行うことはできるか。",
+    "(答)",
+    "1.海外の原薬等製造業者がMF登録申請を行う場合は、原薬等国内管理人の選",
+    "任が必須となっており、それをせずに、海外の原薬等製造業者が、直接、MF登録",
+    "申請を行うことはできません。必ず原薬等国内管理人の選任後に、MF登録申請を",
+    "行う必要があります。",
+    "2.製造販売業者が原薬の製造に関する詳細情報を入手しているのであれば、それ",
+    "を製剤の承認申請書に記載すればよく、MF登録する必要性はないと考えます。",
+    "3.MF登録申請は、無料で行っています。",
+]
+
+
+def test_a_numbered_line_wrapped_at_the_margin_is_a_paragraph_not_a_heading():
+    paragraphs = join_paragraphs(NOTICE_ANSWERS)
+    assert (
+        "1.海外の原薬等製造業者がMF登録申請を行う場合は、原薬等国内管理人の選任が必須と"
+        "なっており、それをせずに、海外の原薬等製造業者が、直接、MF登録申請を行うことは"
+        "できません。必ず原薬等国内管理人の選任後に、MF登録申請を行う必要があります。"
+    ) in paragraphs
+    assert any(p.startswith("2.製造販売業者が") and p.endswith("考えます。") for p in paragraphs)
+    # A short numbered line keeps its own paragraph.
+    assert "3.MF登録申請は、無料で行っています。" in paragraphs
+
+
 def test_a_word_wrapped_onto_its_own_line_is_not_taken_for_a_repeated_tab():
     # fpdf2 wraps 「scqa は、…」 after the ASCII word, mid-page, on many pages of the sample guide.
     words = "資料検索回答出典版番号頁節章表図"
