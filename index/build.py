@@ -32,7 +32,7 @@ from index.dense import (
     load_embedder,
     member_names,
 )
-from index.file_cache import FileCache, IngestedFile, cache_key
+from index.file_cache import CACHE_FORMAT, FileCache, IngestedFile, cache_key
 from index.lexical import LexicalIndex
 from index.lock import build_lock
 from index.store import (
@@ -203,6 +203,8 @@ def _signature(settings: Settings) -> dict[str, object]:
         "chunk_sizes": list(astuple(_chunk_sizes(settings))),
         "bm25_mode": settings.bm25_mode,
         "format": FORMAT_VERSION,
+        # What the ingest code makes of a PDF: new code means a new build, not "up to date".
+        "ingest_format": CACHE_FORMAT,
     }
 
 

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from index.build import build_index, is_up_to_date, mark_series
+from index.file_cache import CACHE_FORMAT
 from index.search import ModelMismatch, Searcher
 from index.store import IndexedDocument, current_build, read_chunks
 from ingest.records import DocumentInfo
@@ -77,6 +78,15 @@ def test_index_is_up_to_date_until_a_file_changes(built_index, small_corpus, tmp
     settings, _ = built_index
     assert is_up_to_date(small_corpus, settings)
     assert not is_up_to_date(small_corpus, dataclasses.replace(settings, heading_context=False))
+
+
+def test_an_index_built_by_older_ingest_code_is_not_up_to_date(
+    built_index, small_corpus, monkeypatch
+):
+    """After an upgrade that changes what a PDF becomes, `scqa build` rebuilds."""
+    settings, _ = built_index
+    monkeypatch.setattr("index.build.CACHE_FORMAT", CACHE_FORMAT + 1)
+    assert not is_up_to_date(small_corpus, settings)
 
 
 def test_a_mismatched_model_is_refused_with_a_clear_message(built_index):
