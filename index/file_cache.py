@@ -25,8 +25,9 @@ from ingest.records import Chunk, DocumentInfo, SkippedFile
 # no bump (such an entry fails to load and the PDF is read again).
 # 2: chunks carry page_starts and page_labels; 3: JSON, not pickle; 4: OCR of pages without
 # text; 5: ruled tables as rows; 6: OCR read in two segmentations with capital I mended,
-# table cells cut inside a word joined, wrapped numbered lines no headings
-CACHE_FORMAT = 6
+# table cells cut inside a word joined, wrapped numbered lines no headings; 7: OCR
+# katakana-kanji look-alikes mended
+CACHE_FORMAT = 7
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ TRY_VERTICAL_BELOW = 70.0
 # An OCR page below this mean confidence is flagged for an operator to check.
 LOW_CONFIDENCE = 60.0
 # Bump when the reading changes (dpi, models, clean-up): cached pages are read again.
-OCR_FORMAT = 4
+OCR_FORMAT = 5
 NOTICE = "OCR で読み取った文字です。原本のページで確認してください。"
 
 # A box in PDF points as PDFium gives character boxes: left, bottom, right, top.
@@ -131,10 +131,51 @@ def _capital_alone(word: str) -> bool:
 _CAPITAL_I = re.compile(r"(?<=[A-Z])[l|](?![a-z])|(?<![A-Za-z0-9])l(?=[A-Z])")
 
 
-def mend_capital_i(words: list[str]) -> list[str]:
-    """A line's words with 「l」/「|」 misread for a capital I put right, each word keeping
-    its length (the character boxes stay as Tesseract gave them)."""
-    mended = _CAPITAL_I.sub("I", "".join(words))
+# Katakana and kanji that Tesseract confuses, each with its twin.
+_KANJI_TWIN = {"エ": "工", "カ": "力", "ロ": "口", "タ": "夕", "ニ": "二", "ハ": "八", "ト": "卜"}
+_KANA_TWIN = {kanji: kana for kana, kanji in _KANJI_TWIN.items()} | {"一": "ー"}
+
+
+def _script(char: str) -> str:
+    if not char:
+        return ""
+    if "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf" or char == "々":
+        return "kanji"
+    if "\u30a1" <= char <= "\u30fa" or char == "ー":
+        return "katakana"
+    if "\u3041" <= char <= "\u3096":
+        return "hiragana"
+    return "digit" if char.isdigit() else "other"
+
+
+def _mend_twins(text: str) -> str:
+    """Look-alikes put right by their neighbours: a dash between digits is a hyphen
+    (「03一3507ー0114」 -> 「03-3507-0114」); the long-vowel mark never follows a kanji
+    (「統ー」 -> 「統一」); a katakana twin after a kanji and not before katakana is the kanji
+    (「協カし」 -> 「協力し」), a kanji twin between katakana is the katakana (「デ一タ」 ->
+    「データ」). A run of marks (a leader 「ーーー」) is left alone."""
+    out = []
+    for i, char in enumerate(text):
+        left = _script(out[-1] if out else "")  # as mended
+        right_char = text[i + 1] if i + 1 < len(text) else ""
+        right = _script(right_char)
+        if char in "一ー" and left == right == "digit":
+            char = "-"
+        elif char == "ー" and left == "kanji" and right_char != "ー":
+            char = "一"
+        elif char in _KANJI_TWIN and left == "kanji" and right != "katakana":
+            char = _KANJI_TWIN[char]
+        elif char in _KANA_TWIN and left == right == "katakana":
+            char = _KANA_TWIN[char]
+        out.append(char)
+    return "".join(out)
+
+
+def mend_misreads(words: list[str]) -> list[str]:
+    """A line's words with Tesseract's usual misreads put right: a capital I read as l or
+    | (「生成Al」), and katakana-kanji look-alikes (see _mend_twins). Each word keeps its
+    length, so the character boxes stay as Tesseract gave them."""
+    mended = _mend_twins(_CAPITAL_I.sub("I", "".join(words)))
     out, start = [], 0
     for word in words:
         out.append(mended[start : start + len(word)])
@@ -169,7 +210,7 @@ def _read(
     text_lines: list[str] = []
     chars: list[tuple[str, Box]] = []
     for indices in lines.values():
-        words = mend_capital_i([data["text"][i].strip() for i in indices])
+        words = mend_misreads([data["text"][i].strip() for i in indices])
         joined = join_words(words)
         text_lines.append(joined)
         for i, word in zip(indices, words, strict=True):

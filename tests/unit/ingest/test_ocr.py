@@ -13,7 +13,7 @@ from ingest.ocr import (
     PageBudget,
     has_columns,
     join_words,
-    mend_capital_i,
+    mend_misreads,
 )
 from ingest.quality import BLANK, NO_TEXT, OCR, OCR_UNSURE, assess
 
@@ -133,4 +133,22 @@ def test_a_page_in_two_columns_is_told_from_one_column_with_a_page_number():
     ],
 )
 def test_a_capital_i_misread_as_l_or_a_rule_is_put_back(words, mended):
-    assert mend_capital_i(words) == mended
+    assert mend_misreads(words) == mended
+
+
+@pytest.mark.parametrize(
+    ("line", "mended"),
+    [
+        ("FAX:03一3507ー0114", "FAX:03-3507-0114"),  # the scanned notice, p.7
+        ("(別紙6一1)海外に", "(別紙6-1)海外に"),  # AI strategy slides
+        ("統ーされた", "統一された"),
+        ("協カして", "協力して"),
+        ("人エ知能", "人工知能"),
+        ("デ一タ連携", "データ連携"),
+        ("マサチューセッツ工科大学", "マサチューセッツ工科大学"),  # 工 after katakana stays
+        ("高カロリー", "高カロリー"),  # カ before katakana stays
+        ("事項ーーーー", "事項ーーーー"),  # a leader of marks
+    ],
+)
+def test_katakana_and_kanji_look_alikes_are_read_by_their_neighbours(line, mended):
+    assert "".join(mend_misreads(list(line))) == mended
