@@ -92,3 +92,66 @@ def test_only_the_edges_of_a_page_can_be_running_heads():
 def test_a_page_of_running_heads_alone_is_not_emptied():
     pages, _ = clean_pages(_numbered_pages(10, ["ヘッダー第{n}章", "本文{n}", "{n}"]))
     assert all(p.lines for p in pages)
+
+
+WHITE_PAPER_PAGE = [  # MEXT white paper 2024, chapter 1, p.4 (pypdf): two columns, full-width notes
+    "第３節 生成ＡＩ技術の飛躍的な進展をもたらした技術的な要因と次世代技術の方向性",
+    "ChatGPTのような「対話型生成ＡＩ」技術が",
+    "急速に普及した要因としては、自然言語をイン",
+    "ターフェースとし、インターネット上で使える",
+    "形で提供されたことに加えて、技術的な面で超",
+    "大規模学習が進められ、予測精度が大幅に向上",
+    "したことが挙げられます。",
+    "例えば、2014年にカナダのモントリオール",
+    "大学の研究者らによって発表された「敵対的生",
+    "成ネットワーク1」により、少ないデータから",
+    "学習に必要なデータを作り出し、高精度の結果",
+    "を出すことが可能となりました。また、高性能",
+    "計算機の普及により、大量の計算を高速に行う",
+    "ことが可能となりました。",
+    "また、ニューラルネットワークの中のどこに",
+    "注目するか自体を自動的に学習することがで",
+    "きる手法（自己注意機構）を活用した「トラン",
+    "スフォーマー」と呼ばれる深層学習モデルが、",
+    "2017年にGoogle社の研究者によって発表さ",
+    "れ2、タスクを特定しない形の事前学習で、従",
+    "来より効率性や汎用性が高いモデルを構築する",
+    "1 Generative Adversarial Networks（ＧＡＮ）",
+    "2 Vaswani, A., et al., (2017), “Attention Is All You Need”,  arXiv. https://arxiv.org/abs/1706.03762",
+    "3 Bidirectional Encoder Representations from Transformers",
+    "4 Kaplan, J., et al., (2020), “Scaling Laws for Neural Language Models”, arXiv. https://doi.org/10.48550/arXiv.2001.08361",
+    "5 Diffusion Model",
+    "Sohl-Dickstein, J., et al., (2015), “Deep Unsupervised Learning using Nonequilibrium Thermodynamics”, arXiv.",
+    "https://arxiv.org/abs/1503.03585",
+    "6 Denoising Diffusion Probabilistic Models（ＤＤＰＭ）",
+    "Ho, J., et al., (2020), “Denoising Diffusion Probabilistic Models”, arXiv. https://arxiv.org/abs/2006.11239",
+    "ことが可能になりました。さらに、それまで主",
+    "流だった「教師あり学習」に代わり、データか",
+    "ら擬似的な教師データ（正解ラベル）を自動的",
+    "に作って「教師あり学習」を行う「自己教師あ",
+    "り学習」のアプローチが進みました。例えば、",
+    "2018年にGoogle社から発表された「ＢＥＲＴ3」",
+    "では、元のテキストの複数箇所を隠して訓練す",
+    "るという方法が導入され、人間による正解の生",
+    "成が必要なくなり、大規模学習が可能になりま",
+    "した（第１-１-３図）。このような中、2020年",
+    "には、大量のデータを学習させてモデルの規模",
+    "を巨大化するほど、予測精度が向上すること",
+    "（スケーリング則）4が確認されたことで（第",
+    "１-１-４図）、モデルの超大規模化に向けた研",
+    "究開発が急速に進められました。",
+    "画像生成についても、前述の「敵対的生成",
+    "ネットワーク」により、精巧な画像の生成が可",
+]
+
+
+def test_full_width_footnotes_do_not_make_a_columns_lines_look_short():
+    paragraphs = join_paragraphs(WHITE_PAPER_PAGE)
+    assert any(
+        "人間による正解の生成が必要なくなり、大規模学習が可能になりました（第１-１-３図）。" in p
+        for p in paragraphs
+    )
+    assert any(
+        p.startswith("例えば、2014年にカナダの") and p.endswith("可能となりました。")
+        for p in paragraphs
+    )
