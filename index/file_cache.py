@@ -26,8 +26,9 @@ from ingest.records import Chunk, DocumentInfo, SkippedFile
 # 2: chunks carry page_starts and page_labels; 3: JSON, not pickle; 4: OCR of pages without
 # text; 5: ruled tables as rows; 6: OCR read in two segmentations with capital I mended,
 # table cells cut inside a word joined, wrapped numbered lines no headings; 7: OCR
-# katakana-kanji look-alikes mended; 8: full line length without footnotes and URLs
-CACHE_FORMAT = 8
+# katakana-kanji look-alikes mended; 8: full line length without footnotes and URLs;
+# 9: a line ending in a URL ends its paragraph before Japanese text
+CACHE_FORMAT = 9
 
 
 @dataclass(frozen=True)

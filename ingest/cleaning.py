@@ -154,6 +154,7 @@ def full_line_length(lines: list[str]) -> int:
     return sorted(len(x) for x in body)[int(len(body) * 0.9)]
 
 
+_ENDS_IN_URL = re.compile(r"https?://[!-~]+\s*$")
 # A footnote as printed at a page's foot: its number, a space, its text (「1 Select Committee…」).
 _NOTE_LINE = re.compile(r"^[0-9]{1,2}[ \u3000]+\S")
 # A paragraph numbered 「1.」「（３）」 (not a 「第2部」 part title).
@@ -195,6 +196,8 @@ def join_paragraphs(lines: list[str]) -> list[str]:
             or is_heading(nxt)
             or starts_item(nxt)
             or bool(_FOOTNOTE_START.match(nxt))
+            # A reference ending in a URL, then Japanese text: the note is over.
+            or bool(_ENDS_IN_URL.search(line) and nxt and not nxt[0].isascii())
         )
         if ends_here:
             blocks.append(current)

@@ -155,3 +155,16 @@ def test_full_width_footnotes_do_not_make_a_columns_lines_look_short():
         p.startswith("例えば、2014年にカナダの") and p.endswith("可能となりました。")
         for p in paragraphs
     )
+
+
+def test_a_note_ending_in_a_url_is_not_glued_to_the_text_after_it():
+    lines = [
+        "6 Denoising Diffusion Probabilistic Models（ＤＤＰＭ）",
+        "Ho, J., et al., (2020), “Denoising Diffusion Probabilistic Models”, arXiv. https://arxiv.org/abs/2006.11239",
+        "ことが可能になりました。さらに、それまで主",
+        "流だった「教師あり学習」に代わり、データか",
+        "ら擬似的な教師データ（正解ラベル）を自動的",
+    ]
+    paragraphs = join_paragraphs(lines)
+    assert any(p.endswith("https://arxiv.org/abs/2006.11239") for p in paragraphs)
+    assert any(p.startswith("ことが可能になりました。") for p in paragraphs)
