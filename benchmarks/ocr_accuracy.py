@@ -46,7 +46,7 @@ import pypdfium2
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from ingest.normalize import for_matching
+from ingest.normalize import drop_private_use, for_matching
 from ingest.ocr import DPI, ocr_page, unavailable_reason
 from ingest.pdf_reader import open_pdf
 from ingest.tables import CELL_SEPARATOR, is_table_row, table_texts
@@ -73,13 +73,15 @@ KINDS: dict[str, dict[str, int]] = {  # document -> pages to take
 }
 
 
-# Private-use characters: symbol-font bullets and ticks (\uf06c, \uf0fc) in pypdf's text,
-# no character a reader or OCR could give back.
-_PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
-
-
 def squeeze(text: str) -> str:
-    return "".join(_PRIVATE_USE.sub("", for_matching(text)).split())
+    """Folded as the index folds text, white space removed, and without private-use
+    characters: symbol-font bullets and ticks (\uf06c, \uf0fc) in pypdf's text, which no
+    reader or OCR could give back."""
+    return "".join(drop_private_use(for_matching(text)).split())
+
+
+def _in_rows(text: str, table_rows: Collection[str]) -> bool:
+    return any(text in row for row in table_rows)
 
 
 def body_sentences(reference: str, table_rows: Collection[str] = ()) -> list[str]:
@@ -96,7 +98,7 @@ def body_sentences(reference: str, table_rows: Collection[str] = ()) -> list[str
         text = squeeze(line.lstrip(LIST_MARKERS))
         if not text:
             continue
-        if any(text in row for row in table_rows):
+        if _in_rows(text, table_rows):
             runs.append(run)
             run = ""
             continue
@@ -144,7 +146,7 @@ def body_lines(reference: str, table_rows: Collection[str] = ()) -> list[str]:
     for line in reference.splitlines():
         text = squeeze(line.lstrip(LIST_MARKERS))
         if len(text) >= BODY_CHARS and any(m in line for m in "、。"):
-            if not any(text in row for row in table_rows):
+            if not _in_rows(text, table_rows):
                 out.append(text)
     return out
 

@@ -51,10 +51,14 @@ _LEADING_PRIVATE_USE = re.compile("^\\s*[\ue000-\uf8ff]+\\s*")
 _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 
 
+def drop_private_use(text: str) -> str:
+    """Text without private-use code points (symbol-font glyphs, no character to read)."""
+    return _PRIVATE_USE.sub("", text)
+
+
 def clean_display(line: str) -> str:
     """Readable text as printed: radicals repaired, spaces inside Japanese removed."""
-    line = _LEADING_PRIVATE_USE.sub("・", line)
-    line = _PRIVATE_USE.sub("", line)
+    line = drop_private_use(_LEADING_PRIVATE_USE.sub("・", line))
     line = _CONTROL.sub(" ", fix_radicals(line))
     line = _SPACE_BETWEEN_CJK.sub("", line)
     line = _RUNS_OF_SPACE.sub(" ", line)

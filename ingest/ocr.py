@@ -2,9 +2,10 @@
 
 A scanned notice or a figure page exported as an image has no text to extract.
 Such a page is rendered with pypdfium2 (300 dpi, grey) and read by Tesseract
-through pytesseract: ``jpn`` first (on a page without columns, in two page
-segmentations, the more confident kept), and ``jpn_vert`` when the horizontal reading is unsure (a vertical page read horizontally scores about 20 of 100, read
-vertically about 80). The reading with the higher mean word confidence is kept.
+through pytesseract: ``jpn`` first (a page without columns in two page segmentations,
+the more confident kept), and ``jpn_vert`` when the horizontal reading is unsure (a
+vertical page read horizontally scores about 20 of 100, read vertically about 80). The
+reading with the higher mean word confidence is kept.
 
 Tesseract separates Japanese characters with spaces (「事 務 連 絡」); they are
 removed, keeping a space only between two Latin words. Each character keeps its
@@ -25,7 +26,7 @@ import os
 import re
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cattrs
@@ -298,9 +299,8 @@ def ocr_page(pdf_path: Path, index: int) -> OcrPage:
 
 
 def _timed(page: OcrPage, start: float) -> OcrPage:
-    return OcrPage(
-        page.text, page.confidence, page.language, page.chars, time.perf_counter() - start
-    )
+    """The reading with the whole page's time: rendering and every reading tried."""
+    return replace(page, seconds=time.perf_counter() - start)
 
 
 @dataclass(frozen=True)
