@@ -18,7 +18,8 @@ import streamlit as st
 
 from app.chat_documents import documents_tab
 from app.chat_question import APP_TITLE, chat_tab, conversation_tools
-from app.served_pdfs import place_build_pdfs
+from app.safe_text import escape
+from app.served_pdfs import corpus_mismatch, place_build_pdfs
 from config import SettingsError, load_settings
 from index.search import ModelMismatch, Searcher
 from index.store import IndexMissing, current_build
@@ -34,6 +35,8 @@ def _searcher_for(build: str) -> Searcher:
     # index.search, so switching to a new build does not load it again.
     settings = load_settings()
     searcher = Searcher(Path(build), settings)
+    if mismatch := corpus_mismatch(Path(build), settings.corpus_dir):
+        log.warning("%s", mismatch)
     try:  # a build published while the chat runs: its new PDFs become servable now
         place_build_pdfs(settings.index_dir, Path(build), settings.corpus_dir)
     except OSError as exc:  # citations still work; only the links to the PDF are missing
@@ -127,7 +130,7 @@ def main() -> None:
     try:
         searcher = current_searcher()
     except (IndexMissing, ModelMismatch, SettingsError) as exc:
-        st.error(str(exc))
+        st.error(escape(str(exc)))
         st.stop()
     except Exception:
         log.exception("index could not be loaded")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.safe_text import escape
+from app.served_pdfs import corpus_mismatch
 from app.version_diff import STATUS_LABELS, diff_versions, summary
 from index.search import Searcher
 from index.store import read_quality
@@ -64,6 +65,8 @@ def documents_tab(searcher: Searcher) -> None:
             f"チャンク {len(searcher.chunks)} 件"
         )
     )
+    if mismatch := corpus_mismatch(searcher.build_dir, searcher.settings.corpus_dir):
+        st.warning(escape(mismatch))
     st.subheader("索引した資料")
     latest = searcher.latest_files()
     # Only documents published in several versions need their series named.

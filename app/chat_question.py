@@ -13,6 +13,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def pdf_path(searcher: Searcher, file: str) -> Path | None:
     if file not in searcher.documents_by_file:
         return None
     try:
-        return corpus_file(searcher.meta.corpus_dir(searcher.settings.corpus_dir), file)
+        return corpus_file(searcher.settings.corpus_dir, file)
     except OutsideCorpus as exc:
         log.warning("not served: %s", exc)
         return None
@@ -83,6 +84,22 @@ def _page_png(path: str, page: int, text: str, ocr_cache: str = "", sha256: str 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _file_matches_index(path: str, sha256: str, mtime: float) -> bool:
     return sha256_of(Path(path)) == sha256  # mtime is part of the cache key only
+
+
+def _never_failing(make: Callable[[], bytes], path: Path, page: int = 0) -> Callable[[], bytes]:
+    """A download's data, made when the button is clicked: Streamlit shows a spinner forever
+    when making it raises, so a file that changed or went away since the page was drawn
+    gives an empty file and one log line instead."""
+
+    def data() -> bytes:
+        try:
+            return make()
+        except (OSError, ValueError, PageImageError) as exc:
+            where = f" p.{page}" if page else ""
+            log.warning("download not made (%s%s): %s", path.name, where, exc)
+            return b""
+
+    return data
 
 
 def _download_name(title: str, version: str, suffix: str) -> str:
@@ -124,7 +141,8 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
             )
             return
         doc = docs[chunk.file]
-        if not _file_matches_index(str(path), doc.sha256, path.stat().st_mtime):
+        unchanged = _file_matches_index(str(path), doc.sha256, path.stat().st_mtime)
+        if not unchanged:
             st.warning(
                 "PDFが索引の作成後に変更されています。ページ画像は現在のファイルのものです。"
             )
@@ -154,20 +172,28 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
                     ocr_cache = str(searcher.settings.cache_dir / "ocr")
                 png = _page_png(str(path), page, chunk.text, ocr_cache, doc.sha256)
                 st.image(png, width="stretch")
-            except (PageImageError, ValueError) as exc:
-                st.warning(str(exc))
+            except (PageImageError, ValueError) as exc:  # its message names the file
+                st.warning(escape(str(exc)))
         left, right = st.columns(2)
         version = str(chunk.version or "")
-        left.download_button(
-            f"このページ（p.{page}）をPDFで保存",
-            data=lambda: page_as_pdf(path, page),
-            file_name=_download_name(chunk.title, version, f"_p{page}"),
-            mime="application/pdf",
-            key=f"page-{key}",
-        )
+        # The indexed page exists only in the indexed file: a changed PDF may have lost it,
+        # and a download that fails when clicked spins forever in the browser.
+        if unchanged:
+            left.download_button(
+                f"このページ（p.{page}）をPDFで保存",
+                data=_never_failing(lambda: page_as_pdf(path, page), path, page),
+                file_name=_download_name(chunk.title, version, f"_p{page}"),
+                mime="application/pdf",
+                key=f"page-{key}",
+            )
+        else:
+            left.caption(
+                f"PDFが変更されたため、索引の p.{page} だけを取り出せません。"
+                "資料のPDF全体を保存して確認してください。"
+            )
         right.download_button(
             "資料のPDF全体を保存",
-            data=path.read_bytes,
+            data=_never_failing(path.read_bytes, path),
             file_name=_download_name(chunk.title, version, ""),
             mime="application/pdf",
             key=f"file-{key}",
@@ -335,7 +361,7 @@ def answer_turn(
         st.markdown(escape(question if len(question) <= 1000 else question[:1000] + " …"))
     with st.chat_message("assistant"):
         if not checked.ok:
-            st.info(checked.problem)
+            st.info(escape(checked.problem))
             return None
         if not allowed:
             st.info("サイドバーで検索する資料を一つ以上選んでください。")

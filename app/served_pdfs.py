@@ -93,19 +93,43 @@ def clear_partial(index_dir: Path) -> list[Path]:
 _placing = threading.Lock()
 
 
-def place_build_pdfs(index_dir: Path, build: Path, fallback_corpus: Path) -> int:
-    """Make the PDFs a build cites servable (from the corpus it was built from)."""
-    corpus = read_meta(build).corpus_dir(fallback_corpus)
+def place_build_pdfs(index_dir: Path, build: Path, corpus: Path) -> int:
+    """Make the PDFs a build cites servable, from the configured corpus.
+
+    The corpus the build recorded in its ``meta.json`` is never used: an index is data
+    that anyone with write access to its folder can edit (``"corpus": "/"`` would make
+    ``etc/passwd`` a document). Where the two differ, :func:`corpus_mismatch` says so.
+    """
     with _placing:
         return publish_pdfs(index_dir, corpus, read_documents(build))
+
+
+def corpus_mismatch(build: Path, corpus: Path) -> str | None:
+    """A message naming both folders when ``build`` was made from another corpus than the
+    configured one (the configured one is served), else None."""
+    recorded = read_meta(build).corpus
+    if not recorded or _same_folder(Path(recorded), corpus):
+        return None
+    return (
+        f"索引（{build}）はコーパス {recorded} から作られていますが、設定のコーパスは {corpus} "
+        "です。PDF とページ画像は設定のコーパスからだけ開きます。"
+        "正しいコーパスを --corpus か SCQA_CORPUS_DIR で指定してください。"
+    )
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def publish_pdfs(index_dir: Path, corpus_dir: Path, documents: Iterable[IndexedDocument]) -> int:
     """Make every indexed PDF servable; drop those no build on disk still cites.
 
     Returns how many files were placed. A document whose ``file`` does not name a
-    file of the corpus (see :func:`app.corpus_paths.corpus_file`) is refused and logged,
-    never linked. A PDF that cannot be placed (a full disk) raises
+    file of the corpus (see :func:`app.corpus_paths.corpus_file`), or names one whose
+    content is not the indexed sha256, is refused and logged, never linked. A PDF that cannot be placed (a full disk) raises
     :class:`PdfNotPlaced` naming every such file, after the others are placed.
     """
     documents = list(documents)
@@ -122,9 +146,12 @@ def publish_pdfs(index_dir: Path, corpus_dir: Path, documents: Iterable[IndexedD
         if target.exists() and not target.is_symlink():
             continue
         try:
-            source = corpus_file(corpus_dir, file)
+            source = corpus_file(corpus_dir, file, sha256=sha)
         except OutsideCorpus as exc:
             log.warning("PDF をチャットから開けるようにしません: %s", exc)
+            continue
+        except OSError as exc:
+            failed.append(f"{file}（{exc.strerror or exc}）")
             continue
         try:
             _place(source, target)

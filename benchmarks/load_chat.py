@@ -156,6 +156,9 @@ def _row(r: Round, per_user: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, required=True, help="a built index folder")
+    parser.add_argument(
+        "--corpus", type=Path, help="the corpus it was built from (PDFs are served only from it)"
+    )
     parser.add_argument("--users", type=int, nargs="+", default=[1, 4, 8, 16])
     parser.add_argument("--questions-per-user", type=int, default=3)
     parser.add_argument("--limit", type=float, default=120, help="seconds allowed per question")
@@ -184,7 +187,10 @@ def main() -> int:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         with log.open("w") as sink:
             server = subprocess.Popen(
-                [*SERVE, "--index", str(args.index), "--port", str(port)],
+                [
+                    *(*SERVE, "--index", str(args.index), "--port", str(port)),
+                    *(("--corpus", str(args.corpus)) if args.corpus else ()),
+                ],
                 stdout=sink,
                 preexec_fn=(lambda: os.sched_setaffinity(0, server_cores)) if pin else None,
                 stderr=subprocess.STDOUT,

@@ -70,11 +70,9 @@ class BuildMeta:
     manifest: str = ""  # digest of the corpus manifest
     built_at: str = ""
     machine: str = ""
-    corpus: str = ""  # the corpus folder, absolute
-
-    def corpus_dir(self, fallback: Path) -> Path:
-        """Where the indexed PDFs are (``fallback`` for a build that did not record it)."""
-        return Path(self.corpus) if self.corpus else fallback
+    # The corpus folder, absolute: shown to the operator, never used to open a file (the
+    # configured corpus is; app/served_pdfs.py:corpus_mismatch names both when they differ).
+    corpus: str = ""
 
 
 @dataclass(frozen=True)

@@ -88,8 +88,9 @@ FONT = Path("/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf")
 FIXED_DATE = datetime(2026, 11, 1, tzinfo=UTC)
 
 
-def write_pdf(path: Path, pages: list[str], padding: int = 0) -> Path:
-    """A real PDF generated in the test (never committed): one string per page.
+def write_pdf(path: Path, pages: list[str], padding: int = 0, title: str = "") -> Path:
+    """A real PDF generated in the test (never committed): one string per page, with
+    ``title`` in its metadata when given.
 
     ``padding`` bytes of incompressible noise make the file that large, for tests
     that need a PDF bigger than the free space of a small disk.
@@ -99,6 +100,8 @@ def write_pdf(path: Path, pages: list[str], padding: int = 0) -> Path:
         pytest.skip("IPAex Gothic is not installed (scripts/setup.sh dev installs it)")
     pdf = fpdf.FPDF()
     pdf.set_creation_date(FIXED_DATE)
+    if title:
+        pdf.set_title(title)
     pdf.add_font("ipaex", fname=str(FONT))
     pdf.set_font("ipaex", size=11)
     for text in pages:

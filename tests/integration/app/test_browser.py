@@ -48,13 +48,16 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _serving(index_dir: Path) -> Iterator[str]:
+def _serving(index_dir: Path, corpus: Path) -> Iterator[str]:
     """`scqa serve` on a free loopback port, stopped afterwards; yields its URL."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/setup.sh dev installs it)")
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--index", str(index_dir), "--port", str(port)],
+        [
+            *(sys.executable, "-m", "app.cli", "serve", "--index", str(index_dir)),
+            *("--corpus", str(corpus), "--port", str(port)),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -79,7 +82,7 @@ def _serving(index_dir: Path) -> Iterator[str]:
 @pytest.fixture()
 def server(built_index):
     settings, _ = built_index
-    with _serving(settings.index_dir) as url:
+    with _serving(settings.index_dir, settings.corpus_dir) as url:
         yield url
 
 
@@ -159,7 +162,7 @@ def test_hostile_pdf_titles_show_as_text_in_chromium(tmp_path):
     build_index(corpus, settings)
     shots = Path(os.environ.get("SCQA_SCREENSHOT_DIR", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
-    with _serving(settings.index_dir) as url, sync_playwright() as pw:
+    with _serving(settings.index_dir, settings.corpus_dir) as url, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="ja-JP")
         outside: list[str] = []

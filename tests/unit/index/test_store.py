@@ -80,9 +80,6 @@ def test_meta_round_trips_and_an_old_meta_reads_with_defaults(tmp_path: Path):
     (tmp_path / "meta.json").write_text(OLD_META, encoding="utf-8")
     old = read_meta(tmp_path)
     assert old.model == "chive-static:chive==1.3" and old.manifest == "" and old.corpus == ""
-    # A build that did not record its corpus falls back to the configured folder.
-    assert old.corpus_dir(Path("/configured")) == Path("/configured")
-    assert meta.corpus_dir(Path("/configured")) == Path("/srv/corpus")
 
 
 def test_chunks_keep_their_page_starts_as_tuples(tmp_path: Path):
