@@ -20,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
 from hashlib import sha256
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from config import Settings
 from index import versions
@@ -313,7 +313,10 @@ def mark_series(documents: list[IndexedDocument]) -> list[IndexedDocument]:
             # otherwise one would hide the other as "older".
             key = keys[d.file]
             apart = len(members) == 1 or (key != (0, 0, 0.0) and seen[key] == 1)
-            series_of[d.file] = series if apart else f"{series} ({Path(d.file).stem})"
+            # The path, not the stem: east/penguin_2024-01.pdf and west/penguin_2024-01.pdf
+            # are two documents, and a series named by the stem would make them one again.
+            name = PurePosixPath(d.file).with_suffix("").as_posix()
+            series_of[d.file] = series if apart else f"{series} ({name})"
     newest: dict[str, tuple[tuple, str]] = {}
     for d in documents:
         key, series = keys[d.file], series_of[d.file]
