@@ -45,9 +45,22 @@ def escape(text: str) -> str:
     return escape_markdown(text).replace("\n", "  \n")
 
 
+# At the start of a line these open a list item (「- 」「+ 」「1. 」「1) 」), underline the line
+# above as a heading (「===」「---」) or draw a rule; leading spaces open a code block.
+_LINE_START = re.compile(r"^[ \t]*(?:(?P<mark>[-+=])|(?P<number>\d{1,9})(?P<delimiter>[.)]))", re.M)
+
+
+def _inert_line_start(match: re.Match[str]) -> str:
+    if match["mark"]:
+        return "\\" + match["mark"]
+    return match["number"] + "\\" + match["delimiter"]
+
+
 def escape_markdown_file(text: str) -> str:
-    """Lighter escaping for an exported .md file that still renders nothing active."""
-    return _MARKDOWN_ACTIVE.sub(_inert, text)
+    """Lighter escaping for an exported .md file that still renders nothing active: no
+    link, HTML, emphasis, heading, table or math, and no list or rule a line of a PDF
+    starts (a title 「- 重要」 is not a bullet of ours)."""
+    return _LINE_START.sub(_inert_line_start, _MARKDOWN_ACTIVE.sub(_inert, text))
 
 
 def escape_with_bold(text: str, spans: Sequence[tuple[int, int]]) -> str:

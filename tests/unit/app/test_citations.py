@@ -80,3 +80,31 @@ def test_a_version_the_title_already_names_is_not_repeated():
     assert citation_label(p, DOCS).startswith(
         "[1] AI 事業者ガイドライン案 （第1.0版）（2025-09-30） p.31"
     )
+
+
+def test_lines_of_a_pdf_never_become_lists_rules_or_headings_in_the_export():
+    """Rendered by a real CommonMark renderer: every list item, heading and rule is ours."""
+    from markdown_it import MarkdownIt
+
+    lines = [
+        "- 偽の箇条",
+        "+ 偽",
+        "1. 偽の番号",
+        "2) 偽",
+        "見出しに化ける行",
+        "===",
+        "---",
+        "    字下げ",
+    ]
+    passage = _passage("\n".join(lines))
+    passage = dataclasses.replace(
+        passage, chunk=dataclasses.replace(passage.chunk, title="- 偽のタイトル")
+    )
+    answer = Answer("- 質問", "- 偽の箇条 [1]\n1. 偽 [1]\n===", False, (passage,))
+    html = MarkdownIt("commonmark").render(conversation_markdown([answer], DOCS, "Q&A"))
+    # Ours: the title, the question, 出典, and one source with its section and file.
+    assert html.count("<h1>") == 1 and html.count("<h2>") == 1 and html.count("<h3>") == 1
+    assert html.count("<li>") == 3 and "<ol" not in html
+    assert "<hr" not in html and "<pre>" not in html and "<code>" not in html
+    for line in lines[:5]:
+        assert line.strip() in html  # the reader still sees each line as written
