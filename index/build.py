@@ -438,6 +438,8 @@ def _build(
                 result.skipped.reason if result.skipped else report.ocr_problem
             )
             continue
+        if result.reader_died:  # for want of memory, most likely: nothing known of the file
+            continue
         try:
             files.put(keys[result.file], entry)
         except OSError as exc:  # the cache only saves time: a full disk must not stop the build

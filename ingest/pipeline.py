@@ -7,14 +7,17 @@ import ctypes.util
 import errno
 import hashlib
 import logging
+import multiprocessing
 import os
 import signal
 import stat
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -42,6 +45,9 @@ class FileResult:
     # a later build should read the file again, so the result is not cached.
     ocr_waiting: tuple[int, ...] = ()
     ocr_problem: str = ""
+    # The process reading the file died (killed for memory, most likely): the skip says
+    # nothing about the file, so the result is not cached either.
+    reader_died: bool = False
 
     @property
     def flagged(self) -> list[PageQuality]:
@@ -76,7 +82,12 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
     Links are how operators assemble a corpus from PDFs kept elsewhere, so they are
     followed wherever they point; a link that loops or leads nowhere, and a folder
     that cannot be listed, is reported by its path instead of being passed over.
-    A folder is entered once, by (device, inode): a link back to a parent ends there.
+
+    Each real folder is entered once, by (device, inode), under the shortest path that
+    reaches it (breadth first, names in order): a link back to a folder on its own path
+    is a loop; a second way into a folder already read (two links to one folder) is
+    reported once, at that link. Entering a folder once per path instead made a folder
+    of links that point twice to the next level cost 2**levels listings.
     """
     pdfs: list[Path] = []
     problems: list[SkippedFile] = []
@@ -84,12 +95,23 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
     def problem(path: Path, reason: str) -> None:
         problems.append(SkippedFile(path.relative_to(corpus_dir).as_posix(), reason))
 
-    def walk(folder: Path, entered: dict[tuple[int, int], Path]) -> None:
+    def shown(folder: Path) -> str:
+        return folder.relative_to(corpus_dir).as_posix() if folder != corpus_dir else "."
+
+    root = os.stat(corpus_dir)
+    root_key = (root.st_dev, root.st_ino)
+    entered: dict[tuple[int, int], Path] = {root_key: corpus_dir}
+    # Each folder to list, with the folders on its path (its ancestors and itself).
+    queue: deque[tuple[Path, frozenset[tuple[int, int]]]] = deque(
+        [(corpus_dir, frozenset([root_key]))]
+    )
+    while queue:
+        folder, on_path = queue.popleft()
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name)
         except OSError as exc:
             problem(folder, f"フォルダを読めません: {unreadable_reason(exc)}")
-            return
+            continue
         for entry in entries:
             path = Path(entry.path)
             is_pdf = entry.name.lower().endswith(".pdf")
@@ -105,17 +127,17 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
                 continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
-                if key in entered:
-                    first = entered[key]
-                    where = first.relative_to(corpus_dir).as_posix() if first != corpus_dir else "."
+                if key in on_path:
+                    where = shown(entered[key])
                     problem(path, f"フォルダへのリンクが循環しています（{where} と同じフォルダ）")
-                    continue
-                walk(path, {**entered, key: path})
+                elif key in entered:
+                    where = shown(entered[key])
+                    problem(path, f"{where} と同じフォルダです（中のPDFは {where} として読みます）")
+                else:
+                    entered[key] = path
+                    queue.append((path, on_path | {key}))
             elif stat.S_ISREG(info.st_mode) and is_pdf:
                 pdfs.append(path)
-
-    root = os.stat(corpus_dir)
-    walk(corpus_dir, {(root.st_dev, root.st_ino): corpus_dir})
     return CorpusScan(tuple(sorted(pdfs)), tuple(sorted(problems, key=lambda p: p.file)))
 
 
@@ -202,9 +224,11 @@ def _with_headers(page: Page, headers: tuple[str, ...]) -> Page:
     return replace(page, table_headers=tuple(line for line in page.lines if line in shown))
 
 
-def _ingest_star(
-    args: tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes, OcrOptions | None, bool],
-) -> FileResult:
+# What ingest_file takes, as a tuple that a worker process can be sent.
+_Job = tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes, OcrOptions | None, bool]
+
+
+def _ingest_star(args: _Job) -> FileResult:
     return ingest_file(*args)
 
 
@@ -285,7 +309,8 @@ def ingest_folder(
 
     With ``workers`` > 1 even a single PDF is read in a worker process, so that the
     caller's process is free meanwhile: ``on_started`` runs once the workers exist
-    (start threads there, not before: the workers are forked).
+    (start threads there, not before: the workers are forked). A worker that dies costs
+    only the file it was reading, which comes back skipped (see :func:`_read_in_workers`).
     """
     manifest = load_manifest(corpus_dir)
     jobs = [
@@ -304,15 +329,125 @@ def ingest_folder(
         finally:
             use_budget(None)
         return
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(jobs)),
-        initializer=_start_worker,
-        initargs=(os.getpid(), ocr_budget),
-    ) as pool:
-        results = pool.map(_ingest_star, jobs)  # submits every job: the workers are forked now
-        if on_started:
-            on_started()
-        for result in results:
-            if on_file:
-                on_file(result)
-            yield result
+    for result in _read_in_workers(jobs, workers, (os.getpid(), ocr_budget), on_started):
+        if on_file:
+            on_file(result)
+        yield result
+
+
+# Jobs handed to the pool at a time, per worker. More than one, so that a worker that
+# finishes while the caller handles a result (tokenizes it) finds its next PDF waiting;
+# few, because when a worker dies every job handed out is a suspect, read again alone.
+JOBS_AHEAD_PER_WORKER = 2
+
+
+def _read_in_workers(
+    jobs: Sequence[_Job],
+    workers: int,
+    initargs: tuple[int, PageBudget | None],
+    on_started: Callable[[], None] | None,
+) -> Iterator[FileResult]:
+    """Read the jobs in worker processes; results in file order.
+
+    A worker that dies (the out-of-memory killer, a crash inside a PDF library) breaks
+    the whole pool, and the pool does not say which job killed it. The jobs handed out
+    at that moment are read again one at a time, each in a process of its own: one
+    whose process dies again is the culprit and comes back skipped, with how its
+    process ended; the others come back as usual. The jobs not yet handed out go to a
+    fresh pool. ``initargs`` go to every worker, those of a fresh pool included: the
+    OCR page budget is shared memory, so all of them draw from the same count.
+
+    Processes started after a death are forked while the caller's threads run (the
+    model loading that ``on_started`` began); they only read PDFs, which takes none of
+    the locks those threads use.
+    """
+    results: dict[int, FileResult] = {}
+    todo = deque(range(len(jobs)))
+    first = 0  # the next result due, in file order
+
+    def due() -> Iterator[FileResult]:
+        nonlocal first
+        while first in results:
+            yield results.pop(first)
+            first += 1
+
+    while todo:
+        suspects: list[int] = []
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(todo)), initializer=_start_worker, initargs=initargs
+        ) as pool:
+            handed: dict[Future[FileResult], int] = {}
+            while handed or (todo and not suspects):
+                while todo and not suspects and len(handed) < workers * JOBS_AHEAD_PER_WORKER:
+                    index = todo.popleft()
+                    try:
+                        handed[pool.submit(_ingest_star, jobs[index])] = index
+                    except BrokenProcessPool:  # a worker died between two results
+                        suspects.append(index)
+                if on_started:  # once, now that the (forked) workers exist
+                    on_started()
+                    on_started = None
+                if not handed:
+                    continue
+                finished, _ = wait(handed, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index = handed.pop(future)
+                    try:
+                        results[index] = future.result()
+                    except BrokenProcessPool:
+                        suspects.append(index)
+                yield from due()
+        for index in sorted(suspects):
+            results[index] = _read_alone(jobs[index], initargs)
+            yield from due()
+
+
+def _read_alone(job: _Job, initargs: tuple[int, PageBudget | None]) -> FileResult:
+    """Read one job in a process of its own. If that process dies, the file is skipped
+    with how it ended; a plain process, not a pool, because its exit code says how."""
+    receiving, sending = multiprocessing.Pipe(duplex=False)
+    reader = multiprocessing.Process(
+        target=_read_and_send, args=(job, initargs, sending), name=f"read {job[1]}"
+    )
+    reader.start()
+    sending.close()  # the reader's copy is then the last: its death ends the pipe
+    try:
+        result: FileResult | None = receiving.recv()
+    except EOFError:
+        result = None
+    except BaseException:
+        reader.kill()
+        raise
+    finally:
+        receiving.close()
+        reader.join()
+    if result is None:
+        rel = job[1]
+        reason = reader_died_reason(reader.exitcode)
+        log.warning("%s: %s", rel, reason)
+        return FileResult(rel, skipped=SkippedFile(rel, reason), reader_died=True)
+    return result
+
+
+def _read_and_send(job: _Job, initargs: tuple[int, PageBudget | None], sending) -> None:
+    _start_worker(*initargs)
+    sending.send(_ingest_star(job))
+
+
+def reader_died_reason(exitcode: int | None) -> str:
+    """Why a file is skipped when the process reading it died, in words an operator can act on."""
+    if exitcode is not None and exitcode < 0:
+        number = -exitcode
+        if number == signal.SIGKILL:  # what the out-of-memory killer sends
+            how = f"メモリ不足で強制終了された可能性: シグナル {number}"
+        else:
+            try:
+                how = f"シグナル {number}（{signal.Signals(number).name}）"
+            except ValueError:  # a number Python has no name for
+                how = f"シグナル {number}"
+    else:
+        how = f"終了コード {exitcode}"
+    return (
+        f"読み取り中に処理プロセスが異常終了しました（{how}）。"
+        "メモリに余裕を作ってから scqa build --full で読み直してください"
+    )

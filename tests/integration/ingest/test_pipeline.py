@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,6 +61,30 @@ def test_a_folder_linked_back_to_its_parent_is_read_once_and_reported(tmp_path):
     reasons = _reasons(corpus)
     assert set(reasons) == {"sub/up", "sub/again"}
     assert all("循環" in r for r in reasons.values())
+
+
+def test_a_folder_reached_by_many_paths_is_read_once(tmp_path):
+    # 16 levels, each holding two links to the next: 2**16 paths lead to the one PDF.
+    corpus, store = tmp_path / "corpus", tmp_path / "store"
+    levels = [corpus, *(store / f"level{n}" for n in range(1, 17))]
+    for folder in levels:
+        folder.mkdir(parents=True)
+    for upper, lower in itertools.pairwise(levels):
+        (upper / "a").symlink_to(lower)
+        (upper / "b").symlink_to(lower)
+    write_pdf(levels[-1] / "bottom.pdf", ["本文です。"])
+
+    started = time.perf_counter()
+    scan = scan_corpus(corpus)
+    seconds = time.perf_counter() - started
+    # Before: 65,536 paths to the one PDF (and 65,535 folder listings), 3.7 s.
+    assert [p.relative_to(corpus).as_posix() for p in scan.pdfs] == ["a/" * 16 + "bottom.pdf"]
+    reasons = _reasons(corpus)
+    # The second link of each level, once: not a loop, the folder its first link read.
+    assert sorted(reasons) == sorted("a/" * n + "b" for n in range(16))
+    assert all("と同じフォルダです" in r and "循環" not in r for r in reasons.values())
+    assert reasons["b"].startswith("a と同じフォルダです")
+    assert seconds < 1
 
 
 # ---- worker processes die with their build --------------------------------------
@@ -137,3 +163,169 @@ def test_pdf_reading_workers_die_when_their_build_is_killed(tmp_path, how):
                 os.kill(worker, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+
+
+# ---- a reader that dies costs its file, not the build ----------------------------
+
+INGEST = """
+import sys
+from pathlib import Path
+from ingest.pipeline import ingest_folder
+for result in ingest_folder(Path(sys.argv[1]), workers=2):
+    reason = result.skipped.reason if result.skipped else ""
+    print(result.file, len(result.chunks), reason, sep="\\t", flush=True)
+"""
+DIED = "読み取り中に処理プロセスが異常終了しました（メモリ不足で強制終了された可能性: シグナル 9）"
+
+
+def heavy_pdf(path: Path) -> Path:
+    """A PDF its reader holds open for about a second, long enough to be caught reading it.
+
+    Its first page is blank, so the reader also opens it with PDFium, which keeps the
+    file open while pypdf reads the other 300 pages (one generated page, repeated).
+    """
+    from pypdf import PdfReader, PdfWriter
+
+    one = write_pdf(
+        path.with_suffix(".page"), ["地域の交通データを連携するための手引きです。" * 80]
+    )
+    page = PdfReader(one).pages[0]
+    writer = PdfWriter()
+    writer.add_blank_page(page.mediabox.width, page.mediabox.height)
+    for _ in range(300):
+        writer.add_page(page)
+    writer.write(path)
+    one.unlink()
+    return path
+
+
+class ReaderKiller:
+    """Kills, as the out-of-memory killer would, every process under ``build`` caught
+    with ``target`` open: the file that its reader never survives. Polls /proc."""
+
+    def __init__(self, build: int, target: Path):
+        self.build, self.target = build, str(target.resolve())
+        self.killed: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> ReaderKiller:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _holds_target(self, pid: int) -> bool:
+        try:
+            fds = list(Path(f"/proc/{pid}/fd").iterdir())
+        except OSError:
+            return False
+        for fd in fds:
+            try:
+                if os.readlink(fd) == self.target:
+                    return True
+            except OSError:
+                continue
+        return False
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.005):
+            for pid in _children(self.build) - set(self.killed):
+                if self._holds_target(pid):
+                    os.kill(pid, signal.SIGKILL)
+                    self.killed.append(pid)
+
+
+def small_corpus_with_a_heavy_pdf(corpus: Path) -> Path:
+    """Six PDFs in file order; the second (heavy.pdf) is handed to a worker in the first round."""
+    (corpus / "a_real.pdf").parent.mkdir(parents=True, exist_ok=True)
+    (corpus / "a_real.pdf").symlink_to(shared_pdf("public/cao_ai_senryaku_ronten_honbun.pdf"))
+    target = heavy_pdf(corpus / "heavy.pdf")
+    for name, text in [
+        ("m_bus.pdf", "バスの運行情報と停留所の位置を、共通の形式で公開します。"),
+        ("n_bosai.pdf", "避難所の開設状況は自治体が更新します。"),
+        ("x_kotsu.pdf", "地域の交通データを連携するための手引きです。"),
+        ("z_open.pdf", "オープンデータの公開について説明します。"),
+    ]:
+        write_pdf(corpus / name, [text * 8])
+    return target
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_costs_only_the_file_it_held(tmp_path):
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs /proc to find the worker processes")
+    corpus = tmp_path / "corpus"
+    target = small_corpus_with_a_heavy_pdf(corpus)
+    build = subprocess.Popen(
+        [sys.executable, "-c", INGEST, str(corpus)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with ReaderKiller(build.pid, target) as killer:
+            out, err = build.communicate(timeout=120)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    # Before: the build stopped at the first death, with concurrent.futures'
+    # BrokenProcessPool ("A process in the process pool was terminated abruptly ...").
+    assert build.returncode == 0, err
+    rows = [line.split("\t") for line in out.splitlines()]
+    assert [r[0] for r in rows] == sorted(p.name for p in corpus.iterdir())  # file order
+    reasons = {r[0]: r[2] for r in rows}
+    assert reasons.pop("heavy.pdf").startswith(DIED)
+    assert reasons == dict.fromkeys(reasons, "")  # every other file was read ...
+    assert all(int(r[1]) > 0 for r in rows if r[0] != "heavy.pdf")  # ... into chunks
+    # Killed once among the workers, and once more when read on its own.
+    assert len(killer.killed) == 2
+
+
+@pytest.mark.slow
+@pytest.mark.index
+@pytest.mark.model
+def test_scqa_build_lists_the_file_whose_reader_died_and_reads_it_again_next_time(tmp_path):
+    if not Path("/proc/self/task").is_dir():
+        pytest.skip("needs /proc to find the worker processes")
+    from index.store import current_build, read_documents
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    target = small_corpus_with_a_heavy_pdf(corpus)
+    command = [sys.executable, "-m", "app.cli", "build", "--corpus", str(corpus)]
+    command += ["--index", str(index), "--workers", "2"]
+    build = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with ReaderKiller(build.pid, target) as killer:
+            _, err = build.communicate(timeout=300)
+    finally:
+        if build.poll() is None:
+            build.kill()
+    assert build.returncode == 0, err
+    assert "Traceback" not in err
+    assert f"スキップ: heavy.pdf — {DIED}" in err
+    assert len(killer.killed) == 2
+    documents = [d.file for d in read_documents(current_build(index))]
+    assert sorted(documents) == sorted(p.name for p in corpus.iterdir() if p != target)
+
+    # Its death says nothing about the file, so it is not cached as skipped: the next
+    # build that reads anything reads it again (and here its reader dies again).
+    write_pdf(corpus / "new.pdf", ["公共交通の運行データを共有する取り組みです。" * 8])
+    again = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with ReaderKiller(again.pid, target) as killer:
+            _, err = again.communicate(timeout=300)
+    finally:
+        if again.poll() is None:
+            again.kill()
+    assert again.returncode == 0, err
+    assert f"スキップ: heavy.pdf — {DIED}" in err
+    assert len(killer.killed) == 2
+    assert "new.pdf" in [d.file for d in read_documents(current_build(index))]
