@@ -152,6 +152,15 @@ class Settings:
     # are listed in the report. ocr = false leaves such pages unread.
     ocr: bool = True
     ocr_pages_per_build: int = 300
+    # Caps on one page (ingest/ocr.py), measured on 2 cores: the scanned notice's A4 pages
+    # (8.8 million pixels at 300 dpi) take 1.2-4.7 s each, Tesseract at most 170 MB; dense
+    # A3 text (17.5 million) 6-16 s a reading, 280 MB. A page over ocr_max_pixels at 300 dpi
+    # is rendered at a lower dpi (not below 150, else refused: a blank 14,400 pt page took
+    # 3.6 GB); a page whose rendering and readings pass ocr_seconds_per_page is given up
+    # (Tesseract killed). Either is listed in the build report by file, page and reason,
+    # and tried again by the next build.
+    ocr_max_pixels: int = 20_000_000
+    ocr_seconds_per_page: float = 60.0
     # Pages with ruled tables are read with pdfplumber, one line a row and cells apart
     # (「交番 | POIコード「1212」を記入 | 必須」); false keeps pypdf's text (ingest/tables.py).
     table_rows: bool = True

@@ -1,11 +1,12 @@
 """Pages without a text layer -> text, with Tesseract's Japanese models.
 
 A scanned notice or a figure page exported as an image has no text to extract.
-Such a page is rendered with pypdfium2 (300 dpi, grey) and read by Tesseract
-through pytesseract: ``jpn`` first (a page without columns in two page segmentations,
-the more confident kept), and ``jpn_vert`` when the horizontal reading is unsure (a
-vertical page read horizontally scores about 20 of 100, read vertically about 80). The
-reading with the higher mean word confidence is kept.
+Such a page is rendered with pypdfium2 (300 dpi, grey) and read by Tesseract (run
+as pytesseract ran it; pytesseract now only checks the installation): ``jpn`` first
+(a page without columns in two page segmentations, the more confident kept), and
+``jpn_vert`` when the horizontal reading is unsure (a vertical page read horizontally
+scores about 20 of 100, read vertically about 80). The reading with the higher mean
+word confidence is kept.
 
 Tesseract separates Japanese characters with spaces (「事 務 連 絡」); they are
 removed, keeping a space only between two Latin words. Each character keeps its
@@ -14,29 +15,51 @@ box on the page (in PDF points), so the page image can highlight OCR text.
 Results are cached by the PDF's sha256 and the page number (``<cache>/ocr``), so
 an incremental build never reads a page twice; a budget per build
 (:class:`PageBudget`) keeps a huge scan from holding up a rebuild.
+
+Each page is bounded too (:class:`OcrRefused`): its image may hold at most
+``max_pixels`` (a larger page is rendered at a lower dpi, down to :data:`MIN_DPI`,
+worked out from its size in points before anything is rendered), and rendering and
+every Tesseract run on it share ``seconds`` (Tesseract is killed when they are spent).
+Tesseract runs as our own child process, reading the image from its standard input
+and writing TSV to its standard output, so no temporary file exists to be left
+behind, and on Linux the kernel kills it when the process that started it dies
+(``PR_SET_PDEATHSIG``): a ``kill -9`` of a build leaves no Tesseract running.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import functools
+import io
 import json
 import logging
+import math
 import multiprocessing
 import os
 import re
 import shutil
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cattrs
 
+from config import Settings
 from ingest.atomic import replacing
 from ingest.normalize import is_latin_letter
 
 log = logging.getLogger(__name__)
 
 DPI = 300
+# A page whose image at DPI would exceed the pixel cap is rendered at a lower dpi, but not
+# below this: at 150 dpi body text (10.5 pt) is still 22 pixels high, about the smallest
+# Tesseract reads kanji from. A page too large even then (a 5 m MediaBox) is refused.
+MIN_DPI = 150
 HORIZONTAL, VERTICAL = "jpn", "jpn_vert"
 # Tesseract's page segmentation: 3 finds the page's blocks (columns) itself; 6 takes the
 # page as one block of lines, which reads underlined or shaded slide text that 3 loses,
@@ -71,6 +94,15 @@ class OcrPage:
 
 class OcrUnavailable(Exception):
     """OCR cannot run here; ``reason`` (Japanese) says what to install."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class OcrRefused(Exception):
+    """The page is over a cap (pixels or seconds); ``reason`` (Japanese) says which, by
+    how much, and the setting that sets it."""
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -184,20 +216,106 @@ def mend_misreads(words: list[str]) -> list[str]:
     return out
 
 
-def _read(
-    image, language: str, page_height: float, scale: float, psm: int = AUTOMATIC
-) -> tuple[OcrPage, bool]:
-    """The page as read, and whether Tesseract found text blocks side by side (columns)."""
-    import pytesseract
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
+
+@functools.cache
+def _prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up before any fork (a forked child should only call it)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+def _dies_with_us() -> Callable[[], None] | None:
+    """What a child runs before it becomes Tesseract: ask the kernel for SIGKILL when its
+    parent dies, then make sure the parent did not die before that (no signal then).
+    The signal follows the *thread* that started the child; ours waits for it."""
+    prctl = _prctl()
+    if prctl is None:  # not Linux: Tesseract may outlive a killed build
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
+
+
+def _tesseract(image: bytes, language: str, psm: int, deadline: float) -> str:
+    """Tesseract's TSV for an image (PGM bytes), killed at ``deadline`` (perf_counter).
+
+    The arguments are those pytesseract's ``image_to_data`` gave, so the reading is the
+    same; only the image travels through a pipe instead of a temporary PNG."""
+    left = deadline - time.perf_counter()
+    if left <= 0:
+        raise TimeoutError
     # Tesseract's OpenMP threads fight the build's other worker for the 2 cores: one
     # thread reads a page as fast (1.7 s) and leaves the other core free.
-    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-
-    start = time.perf_counter()
-    data = pytesseract.image_to_data(
-        image, lang=language, config=f"--psm {psm}", output_type=pytesseract.Output.DICT
+    env = {"OMP_THREAD_LIMIT": "1", **os.environ}
+    args = ["tesseract", "stdin", "stdout", "-l", language]
+    args += ["-c", "tessedit_create_tsv=1", "--psm", str(psm)]
+    process = subprocess.Popen(
+        args,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        preexec_fn=_dies_with_us(),  # only prctl runs between fork and exec
     )
+    try:
+        out, err = process.communicate(image, timeout=left)
+    except BaseException:  # the time is up, or we are interrupted: Tesseract goes too
+        process.kill()
+        process.communicate()
+        raise
+    if process.returncode:
+        message = err.decode("utf-8", "replace").strip()
+        raise RuntimeError(
+            f"tesseract が失敗しました（終了コード {process.returncode}）: {message}"
+        )
+    return out.decode("utf-8")
+
+
+def _columns(tsv: str) -> dict[str, list]:
+    """TSV rows as columns, numbers as integers (confidences truncated), as pytesseract's
+    ``Output.DICT`` gave them: the mean confidence is unchanged."""
+    rows = [row.split("\t") for row in tsv.strip().split("\n")]
+    if len(rows) < 2:
+        return {}
+    header, *rows = rows
+    columns: dict[str, list] = {name: [] for name in header}
+    for row in rows:
+        row += [""] * (len(header) - len(row))  # the text of a last, empty word
+        for name, value in zip(header, row, strict=False):
+            if name != "text":
+                try:
+                    columns[name].append(int(float(value)))
+                    continue
+                except ValueError:
+                    pass
+            columns[name].append(value)
+    return columns
+
+
+def _read(
+    image: bytes,
+    language: str,
+    page_height: float,
+    scale: float,
+    deadline: float,
+    psm: int = AUTOMATIC,
+) -> tuple[OcrPage, bool]:
+    """The page as read, and whether Tesseract found text blocks side by side (columns)."""
+    start = time.perf_counter()
+    data = _columns(_tesseract(image, language, psm, deadline))
+    if not data:
+        return OcrPage("", 0.0, language, (), time.perf_counter() - start), False
     lines: dict[tuple[int, int, int], list[int]] = {}
     confidences = []
     for i, word in enumerate(data["text"]):
@@ -266,35 +384,70 @@ def has_columns(data: dict) -> bool:
     return False
 
 
-def ocr_page(pdf_path: Path, index: int) -> OcrPage:
-    """Read page ``index`` (0-based) of a PDF; raises OcrUnavailable when OCR cannot run."""
+def render_dpi(width: float, height: float, max_pixels: int) -> float:
+    """The dpi a page of this size in points is rendered at: DPI, or less for a page whose
+    image would exceed ``max_pixels``, down to MIN_DPI; raises OcrRefused below that.
+    Decided on the size alone, so a huge page never allocates its image."""
+    pixels = math.ceil(width * DPI / 72) * math.ceil(height * DPI / 72)
+    if pixels <= max_pixels:
+        return DPI
+    dpi = DPI * math.sqrt(max_pixels / pixels)
+    if dpi >= MIN_DPI:
+        return dpi
+    at_floor = math.ceil(width * MIN_DPI / 72) * math.ceil(height * MIN_DPI / 72)
+    size = f"{width / 72 * 25.4:,.0f}×{height / 72 * 25.4:,.0f} mm"
+    raise OcrRefused(
+        f"ページが大きすぎるため OCR しません（{size}、{MIN_DPI} dpi でも {at_floor:,} 画素で、"
+        f"上限の {max_pixels:,} 画素を超えます。設定 ocr_max_pixels）"
+    )
+
+
+def ocr_page(
+    pdf_path: Path,
+    index: int,
+    max_pixels: int = Settings.ocr_max_pixels,
+    seconds: float = Settings.ocr_seconds_per_page,
+) -> OcrPage:
+    """Read page ``index`` (0-based) of a PDF; raises OcrUnavailable when OCR cannot run,
+    OcrRefused when the page is over ``max_pixels`` even at MIN_DPI or its rendering and
+    readings take over ``seconds``."""
     if (reason := unavailable_reason()) is not None:
         raise OcrUnavailable(reason)
     import pypdfium2
 
     start = time.perf_counter()
+    deadline = start + seconds
     document = pypdfium2.PdfDocument(str(pdf_path))
     try:
         page = document[index]
-        scale = DPI / 72
-        image = page.render(scale=scale, grayscale=True).to_pil()
-        height = page.get_height()
+        width, height = page.get_size()
+        scale = render_dpi(width, height, max_pixels) / 72
+        # PDFium cannot be interrupted: its time is checked once it is done.
+        image = io.BytesIO()
+        page.render(scale=scale, grayscale=True).to_pil().save(image, "PPM")  # PGM: grey
     finally:
         document.close()
-    # Horizontal or vertical is decided on Tesseract's own layout analysis: a vertical
-    # page read horizontally scores about 5, read vertically about 80.
-    best, columns = _read(image, HORIZONTAL, height, scale)
-    if best.confidence < TRY_VERTICAL_BELOW:
-        vertical, _ = _read(image, VERTICAL, height, scale)
-        if vertical.confidence > best.confidence:
-            return _timed(vertical, start)
-    # A horizontal page without columns is read as one block too, the more confident
-    # reading kept (ties: the first). Chosen on the tuning pages of
-    # benchmarks/ocr_accuracy.py (docs/ocr.md).
-    if not columns:
-        block, _ = _read(image, HORIZONTAL, height, scale, ONE_BLOCK)
-        if block.confidence > best.confidence:
-            best = block
+    pgm = image.getvalue()
+    try:
+        # Horizontal or vertical is decided on Tesseract's own layout analysis: a vertical
+        # page read horizontally scores about 5, read vertically about 80.
+        best, columns = _read(pgm, HORIZONTAL, height, scale, deadline)
+        if best.confidence < TRY_VERTICAL_BELOW:
+            vertical, _ = _read(pgm, VERTICAL, height, scale, deadline)
+            if vertical.confidence > best.confidence:
+                return _timed(vertical, start)
+        # A horizontal page without columns is read as one block too, the more confident
+        # reading kept (ties: the first). Chosen on the tuning pages of
+        # benchmarks/ocr_accuracy.py (docs/ocr.md).
+        if not columns:
+            block, _ = _read(pgm, HORIZONTAL, height, scale, deadline, ONE_BLOCK)
+            if block.confidence > best.confidence:
+                best = block
+    except (TimeoutError, subprocess.TimeoutExpired):
+        raise OcrRefused(
+            f"OCR が 1 ページの時間の上限（{seconds:g} 秒、設定 ocr_seconds_per_page）を"
+            "超えたため中止しました（雑音の多いスキャンや細かい図で起こります）"
+        ) from None
     return _timed(best, start)
 
 
@@ -305,10 +458,14 @@ def _timed(page: OcrPage, start: float) -> OcrPage:
 
 @dataclass(frozen=True)
 class OcrOptions:
-    """How a build reads pages without text: where results are cached. Picklable, for the
-    worker processes; the budget reaches them by inheritance (:func:`use_budget`)."""
+    """How a build reads pages without text: where results are cached, and the caps on one
+    page (:func:`ocr_page`; the settings ``ocr_max_pixels`` and ``ocr_seconds_per_page``).
+    Picklable, for the worker processes; the budget reaches them by inheritance
+    (:func:`use_budget`)."""
 
     cache_dir: Path
+    max_pixels: int = Settings.ocr_max_pixels
+    seconds_per_page: float = Settings.ocr_seconds_per_page
 
 
 _budget: PageBudget | None = None

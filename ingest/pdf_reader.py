@@ -20,7 +20,15 @@ from pypdf.errors import PdfReadError
 
 from config import Extractor
 from ingest.normalize import from_pdfium
-from ingest.ocr import OcrCache, OcrOptions, OcrPage, ocr_page, take_page, unavailable_reason
+from ingest.ocr import (
+    OcrCache,
+    OcrOptions,
+    OcrPage,
+    OcrRefused,
+    ocr_page,
+    take_page,
+    unavailable_reason,
+)
 from ingest.tables import table_texts
 
 log = logging.getLogger(__name__)
@@ -199,6 +207,7 @@ def _ocr_blank_pages(
     read: dict[int, OcrPage] = {}
     waiting: list[int] = []
     problem = ""
+    refused: list[str] = []  # pages over a cap of one page, each with its reason
     for index in blank:
         if (cached := cache.get(sha256, index + 1)) is not None:
             read[index] = cached
@@ -212,7 +221,12 @@ def _ocr_blank_pages(
             problem = "この構築で OCR するページ数の上限に達しました。次の構築で続きを読みます"
             continue
         try:
-            page = ocr_page(path, index)
+            page = ocr_page(path, index, ocr.max_pixels, ocr.seconds_per_page)
+        except OcrRefused as exc:  # reported, and tried again next build (or with new caps)
+            log.warning("%s p.%d: %s", path.name, index + 1, exc.reason)
+            waiting.append(index)
+            refused.append(f"p.{index + 1}: {exc.reason}")
+            continue
         except Exception as exc:  # one page Tesseract cannot read must not cost the document
             log.warning("%s p.%d: OCR に失敗しました: %s", path.name, index + 1, exc)
             continue
@@ -221,7 +235,7 @@ def _ocr_blank_pages(
             cache.put(sha256, index + 1, page)
         except OSError as exc:  # the cache only saves time
             log.warning("OCR の結果をキャッシュに保存できませんでした: %s", exc)
-    return read, waiting, problem
+    return read, waiting, "。".join(filter(None, [problem, *refused]))
 
 
 def _better(candidate: str, current: str) -> bool:

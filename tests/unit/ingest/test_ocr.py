@@ -7,13 +7,18 @@ from pathlib import Path
 import pytest
 
 from ingest.ocr import (
+    DPI,
     LOW_CONFIDENCE,
+    MIN_DPI,
     OcrCache,
     OcrPage,
+    OcrRefused,
     PageBudget,
+    _columns,
     has_columns,
     join_words,
     mend_misreads,
+    render_dpi,
 )
 from ingest.quality import BLANK, NO_TEXT, OCR, OCR_UNSURE, assess
 
@@ -152,3 +157,43 @@ def test_a_capital_i_misread_as_l_or_a_rule_is_put_back(words, mended):
 )
 def test_katakana_and_kanji_look_alikes_are_read_by_their_neighbours(line, mended):
     assert "".join(mend_misreads(list(line))) == mended
+
+
+# The head and tail of Tesseract 5.3's TSV for the scanned notice's first page (jpn, psm 3):
+# rows of blocks, paragraphs and lines carry no text and end in a tab.
+NOTICE_TSV = "\n".join(
+    [
+        "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+        "1\t1\t0\t0\t0\t0\t0\t0\t2496\t3508\t-1\t",
+        "2\t1\t1\t0\t0\t0\t1632\t398\t467\t142\t-1\t",
+        "4\t1\t1\t1\t1\t0\t1632\t398\t467\t49\t-1\t",
+        "5\t1\t1\t1\t1\t1\t1632\t403\t46\t44\t78.476700\t事",
+        "5\t1\t1\t1\t1\t2\t1772\t400\t45\t46\t78.476700\t務",
+        "5\t1\t1\t1\t2\t2\t1766\t487\t21\t61\t94.416809\t1",
+        "5\t1\t4\t1\t2\t13\t1065\t1505\t35\t68\t93.178612\t。",
+        "4\t1\t4\t1\t3\t0\t1065\t1600\t35\t68\t-1\t",
+        "",
+    ]
+)
+
+
+def test_tesseracts_tsv_is_read_as_pytesseract_read_it():
+    """Our TSV reader (Tesseract now writes to a pipe) against pytesseract's, which the
+    build used before: the same columns, numbers and truncated confidences."""
+    from pytesseract.pytesseract import file_to_dict
+
+    assert _columns(NOTICE_TSV) == file_to_dict(NOTICE_TSV, "\t", -1)
+    assert _columns(NOTICE_TSV)["conf"][3:5] == [78, 78]
+    assert _columns(NOTICE_TSV)["text"][5] == "1"
+
+
+def test_a_page_is_rendered_at_300_dpi_up_to_the_pixel_cap_then_lower_then_refused():
+    a4, a2 = (595.0, 842.0), (1191.0, 1684.0)
+    cap = 20_000_000
+    assert render_dpi(*a4, cap) == DPI
+    dpi = render_dpi(*a2, cap)
+    assert MIN_DPI < dpi < DPI and (a2[0] * dpi / 72) * (a2[1] * dpi / 72) <= cap
+    # A blank page with a 14,400 pt MediaBox (5 m) would be 3.6 GB of pixels at 300 dpi.
+    with pytest.raises(OcrRefused, match="ocr_max_pixels") as refused:
+        render_dpi(14_400.0, 14_400.0, cap)
+    assert "5,080×5,080 mm" in refused.value.reason
