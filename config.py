@@ -20,6 +20,10 @@ from typing import Any
 
 PROJECT_ROOT = Path(os.environ.get("SCQA_HOME", Path(__file__).resolve().parent))
 
+# Sources shown with an answer: the chat's slider offers 1 to 10, and a setting outside
+# it would stop the slider from drawing; `scqa ask --top-k` takes the same range.
+TOP_K_MAX = 10
+
 
 class SettingsError(ValueError):
     """A setting that does not exist or cannot take the value given (message in Japanese)."""
@@ -168,6 +172,11 @@ class Settings:
     def __post_init__(self) -> None:
         for name, mode in MODES.items():
             object.__setattr__(self, name, _mode(name, mode, getattr(self, name)))
+        # 0 fell back to the default and -5 cut five off the end of every candidate list.
+        if type(self.top_k) is not int or not 1 <= self.top_k <= TOP_K_MAX:
+            raise SettingsError(
+                f"設定 top_k は 1 から {TOP_K_MAX} までの整数です（設定値: {self.top_k!r}）"
+            )
 
     @property
     def cache_dir(self) -> Path:

@@ -14,20 +14,56 @@ chunks    what was indexed, as JSON Lines
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
 import logging
+import math
 import os
+import re
 import sys
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from config import SettingsError, load_settings
+from config import TOP_K_MAX, SettingsError, load_settings
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `scqa --help` stays quick
     from ingest.quality import PageQuality
     from ingest.records import SkippedFile
 
 log = logging.getLogger("scqa")
+
+# What a terminal acts on instead of showing, in text that came from a file (its name,
+# title, a reason naming it): C0 controls (tab and line feed too: one name, one line),
+# DEL, C1 (ESC and CSI start colour and cursor codes), line and paragraph separators,
+# bidirectional overrides (they reorder what is shown) and lone surrogates (bytes of a
+# file name that no encoding could read).
+_UNSHOWABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if 0xDC80 <= code <= 0xDCFF:  # a byte a file name held, as os.fsdecode kept it
+        return f"\\x{code - 0xDC00:02x}"
+    return repr(match.group())[1:-1]  # \x1b, \n, \u202e, \ud800
+
+
+def shown(text: object, lines: bool = False) -> str:
+    """``text`` as the terminal should print it: every character it would act on is
+    written as an escape, as repr() writes it (an undecodable byte as \\xNN).
+    ``lines=True`` keeps the line feeds of text that is several lines by design."""
+    if lines:
+        return "\n".join(shown(line) for line in str(text).split("\n"))
+    return _UNSHOWABLE.sub(_escape, str(text))
+
+
+class _ShownFormatter(logging.Formatter):
+    """Log messages name files too; the traceback log.exception adds is left as it is."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        return shown(super().formatMessage(record))
 
 
 def _settings(args: argparse.Namespace):
@@ -75,13 +111,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         report = build_index(corpus, settings, on_file=on_file, on_embed=on_embed, full=args.full)
     except (FileNotFoundError, RuntimeError) as exc:  # BuildLocked, BuildFailed included
         files_bar.close()
-        print(f"エラー: {exc}", file=sys.stderr)
+        print(f"エラー: {shown(exc)}", file=sys.stderr)
         return 2
     except OSError as exc:  # the index folder or the disk, not one PDF: those are skipped
         files_bar.close()
-        where = f": {exc.filename}" if exc.filename else ""
+        where = f": {shown(exc.filename)}" if exc.filename else ""
         print(
-            f"エラー: インデックスを構築できませんでした（{exc.strerror or exc}{where}）。"
+            f"エラー: インデックスを構築できませんでした（{shown(exc.strerror or exc)}{where}）。"
             "前のインデックスはそのままです。フォルダの権限とディスクの空きを確認してください。",
             file=sys.stderr,
         )
@@ -108,16 +144,20 @@ def _format_skipped(skipped: list[SkippedFile]) -> list[str]:
 
 
 def _format_report(report) -> str:
+    """The build report; each line through :func:`shown`, as file names and reasons in it
+    come from the corpus."""
+    return "\n".join(shown(line) for line in _report_lines(report))
+
+
+def _report_lines(report) -> list[str]:
     if report.up_to_date:
-        return "\n".join(
-            [
-                "== 構築レポート ==",
-                f"変更はありません。現在のインデックスをそのまま使います: {report.index}",
-                f"ファイル: {report.files}  ページ: {report.pages}  チャンク: {report.chunks}",
-                f"時間: {report.seconds.get('total', 0):.1f}s",
-                *_format_skipped(report.skipped),
-            ]
-        )
+        return [
+            "== 構築レポート ==",
+            f"変更はありません。現在のインデックスをそのまま使います: {report.index}",
+            f"ファイル: {report.files}  ページ: {report.pages}  チャンク: {report.chunks}",
+            f"時間: {report.seconds.get('total', 0):.1f}s",
+            *_format_skipped(report.skipped),
+        ]
     lines = [
         "== 構築レポート ==",
         f"コーパス: {report.corpus}",
@@ -134,7 +174,7 @@ def _format_report(report) -> str:
     lines.extend(_format_skipped(report.skipped))
     lines.extend(_format_flagged(report.flagged))
     lines.extend(_format_ocr(report.ocr_pages, report.ocr_waiting, report.ocr_problem))
-    return "\n".join(lines)
+    return lines
 
 
 def _format_ocr(pages: list[PageQuality], waiting: dict[str, list[int]], problem: str) -> list[str]:
@@ -194,7 +234,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     path: Path = args.path
     if not path.exists():
-        print(f"エラー: 見つかりません: {path}", file=sys.stderr)
+        print(f"エラー: 見つかりません: {shown(path)}", file=sys.stderr)
         return 2
     base = path if path.is_dir() else path.parent
     files = find_pdfs(path) if path.is_dir() else [path]
@@ -208,21 +248,21 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             pdf, rel, manifest, settings.extractor, ocr=ocr, table_rows=settings.table_rows
         )
         if result.skipped:
-            print(f"スキップ: {result.file} — {result.skipped.reason}", file=sys.stderr)
+            print(shown(f"スキップ: {result.file} — {result.skipped.reason}"), file=sys.stderr)
             continue
         every.extend(result.quality)
         for q in result.quality:
             if args.json:
-                print(json.dumps(asdict(q), ensure_ascii=False))
+                _print_json(_json_text(asdict(q)))
             elif args.all or q.verdict != "ok":
                 confidence = "" if q.ocr_confidence is None else f"（確度 {q.ocr_confidence:.0f}）"
                 print(
-                    f"{q.file}\tp.{q.page}\t{('印刷 ' + q.label) if q.label else ''}\t{q.chars}字\t"
+                    f"{shown(q.file)}\tp.{q.page}\t{('印刷 ' + q.label) if q.label else ''}\t{q.chars}字\t"
                     f"かな{q.kana:.0%} 漢字{q.kanji:.0%} ASCII{q.ascii:.0%}\t文字化け記号 {q.garbage}\t"
                     f"除去 {q.removed_lines}行\t{q.extractor}\t{VERDICT_LABELS[q.verdict]}{confidence}"
                 )
         if result.ocr_waiting:
-            print(f"OCR 未実施: {result.file} — {result.ocr_problem}", file=sys.stderr)
+            print(shown(f"OCR 未実施: {result.file} — {result.ocr_problem}"), file=sys.stderr)
     print(_format_quality(summarize(every)), file=sys.stderr)
     print(f"ファイル {len(files)}、ページ {len(every)}", file=sys.stderr)
     return 0
@@ -242,13 +282,36 @@ def _read_line(raw: bytes) -> str:
         return raw.decode("cp932", errors="surrogateescape")
 
 
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} は JSON の値ではありません")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 reads as inf, which JSON cannot write back
+        raise ValueError(f"{text} は大きすぎる数です")
+    return value
+
+
 def _jsonl_item(line: str, number: int) -> tuple[object, str]:
-    """(id, question) of one --jsonl line; the id defaults to the line number."""
+    """(id, question) of one --jsonl line; the id defaults to the line number.
+
+    Strict JSON only: NaN and Infinity (which Python's json module would accept) and
+    numbers too large for a float make the line an error, because the answer echoes the
+    id and must itself be JSON. The id is a string, a number or null: an array or
+    object, which could be nested deeper than the answer can be written, is refused.
+    """
     try:
-        item = json.loads(line)
+        item = json.loads(line, parse_constant=_not_json, parse_float=_finite)
     except ValueError as exc:
         raise _LineError(number, f"JSON として読めません: {exc}") from None
+    except RecursionError:  # [[[[... nested beyond what the decoder can follow
+        raise _LineError(number, "JSON の入れ子が深すぎて読めません") from None
     ident = item.get("id", number) if isinstance(item, dict) else number
+    if not isinstance(ident, str | int | float | None):
+        raise _LineError(
+            number, "id は文字列か数値にしてください（配列やオブジェクトは使えません）"
+        )
     if not isinstance(item, dict) or not isinstance(item.get("question"), str):
         raise _LineError(ident, '{"id": ..., "question": "..."} の形式ではありません')
     return ident, item["question"]
@@ -260,6 +323,36 @@ class _LineError(ValueError):
         self.ident = ident
 
 
+# Characters UTF-8 cannot encode: a "\ud800" escape in the input, or bytes that no
+# encoding could read. An echoed value shows U+FFFD in their place.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _json_text(row: dict[str, object]) -> str:
+    """One line of strict JSON (no NaN, no lone surrogates) that any UTF-8 output takes."""
+    return _SURROGATE.sub("\ufffd", json.dumps(row, ensure_ascii=False, allow_nan=False))
+
+
+def _print_json(text: str) -> None:
+    try:
+        print(text, flush=True)
+    except UnicodeEncodeError:  # standard output is not UTF-8: the same JSON in ASCII
+        print(json.dumps(json.loads(text)), flush=True)
+
+
+def _top_k(text: str) -> int:
+    """--top-k: a whole number of sources in the range the settings allow."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= TOP_K_MAX:
+        raise argparse.ArgumentTypeError(
+            f"出典の数は 1 から {TOP_K_MAX} までの整数で指定してください（指定: {shown(text)}）"
+        )
+    return value
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from app.answer import answer_question
     from app.question import check_question
@@ -267,8 +360,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     settings = _settings(args)
     searcher = _load_searcher(settings)
     if args.jsonl:
-        # One bad line is reported in the output, in place of its answer; the batch goes on.
+        # Every line but a blank one gets one output line: its answer, or in its place
+        # {"id", "line", "error"}; the batch goes on.
         for number, raw in enumerate(sys.stdin.buffer, start=1):
+            if number == 1:  # Windows' Notepad starts UTF-8 files with a BOM
+                raw = raw.removeprefix(codecs.BOM_UTF8)
             line = _read_line(raw)
             if not line.strip():
                 continue
@@ -279,13 +375,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 if not checked.ok:
                     raise _LineError(ident, checked.problem)
                 answer = answer_question(searcher, checked.text, top_k=settings.top_k)
-                row = answer.to_dict(ident)
+                text = _json_text(answer.to_dict(ident))
             except _LineError as exc:
-                row = {"id": exc.ident, "line": number, "error": str(exc)}
+                text = _json_text({"id": exc.ident, "line": number, "error": str(exc)})
             except Exception as exc:  # one question must not end the batch
                 log.exception("question on line %d failed", number)
-                row = {"id": ident, "line": number, "error": f"回答できませんでした: {exc!r}"}
-            print(json.dumps(row, ensure_ascii=False), flush=True)
+                error = f"回答できませんでした: {exc!r}"
+                text = _json_text({"id": ident, "line": number, "error": error})
+            _print_json(text)
         return 0
     if not args.question:
         print('質問を指定してください: scqa ask --json "質問"', file=sys.stderr)
@@ -293,16 +390,17 @@ def cmd_ask(args: argparse.Namespace) -> int:
     checked = check_question(" ".join(args.question))
     if not checked.ok:
         if args.json:
-            print(json.dumps({"id": None, "error": checked.problem}, ensure_ascii=False))
+            _print_json(_json_text({"id": None, "error": checked.problem}))
         print(f"エラー: {checked.problem}", file=sys.stderr)
         return 2
     answer = answer_question(searcher, checked.text, top_k=settings.top_k)
     if args.json:
-        print(json.dumps(answer.to_dict(None), ensure_ascii=False))
+        _print_json(_json_text(answer.to_dict(None)))
     else:
-        print(answer.text)
+        print(shown(answer.text, lines=True))
         for p in answer.passages:
-            print(f"[{p.rank}] {p.chunk.title} {p.chunk.version} p.{p.chunk.page} ({p.chunk.file})")
+            c = p.chunk
+            print(shown(f"[{p.rank}] {c.title} {c.version} p.{c.page} ({c.file})"))
     return 0
 
 
@@ -387,7 +485,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     report = fetch_documents(
         settings.corpus_dir, timeout=args.timeout, retries=args.retries, only_missing=not args.force
     )
-    print(report.summary(), file=sys.stderr)
+    print(shown(report.summary(), lines=True), file=sys.stderr)
     # Offline is normal on closed networks: only --strict makes it an error.
     return 1 if report.failed and (args.strict or not report.offline) else 0
 
@@ -401,7 +499,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if len(members) < 2:
         known = ", ".join(sorted(searcher.series_names())) or "なし"
         print(
-            f"エラー: 系列 '{args.series}' に 2 つ以上の版がありません。版のある系列: {known}",
+            shown(
+                f"エラー: 系列 '{args.series}' に 2 つ以上の版がありません。版のある系列: {known}"
+            ),
             file=sys.stderr,
         )
         return 2
@@ -413,31 +513,49 @@ def cmd_diff(args: argparse.Namespace) -> int:
     for f in (old_file, new_file):
         if f not in members:
             print(
-                f"エラー: 版 '{f}' は系列 '{args.series}' にありません。版: {', '.join(by_version)}",
+                shown(
+                    f"エラー: 版 '{f}' は系列 '{args.series}' にありません。版: {', '.join(by_version)}"
+                ),
                 file=sys.stderr,
             )
             return 2
     diff = diff_versions(searcher.chunks_of(old_file), searcher.chunks_of(new_file))
-    print(render_text(diff, label(old_file), label(new_file)))
+    print(shown(render_text(diff, label(old_file), label(new_file)), lines=True))
     return 0
 
 
 def cmd_feedback_export(args: argparse.Namespace) -> int:
-    from app.feedback import FeedbackStore
+    import io
+
+    from app.feedback import FeedbackError, FeedbackStore
 
     settings = _settings(args)
     path = settings.index_dir / "feedback.sqlite3"
     if not path.exists():
-        print(f"フィードバックはまだありません（{path}）。", file=sys.stderr)
+        print(f"フィードバックはまだありません（{shown(path)}）。", file=sys.stderr)
         return 0
-    store = FeedbackStore(path)
-    if args.out:
+    # Every row is read before anything is written: a damaged file must leave neither
+    # half a CSV nor an emptied --out file behind.
+    table = io.StringIO()
+    try:
+        rows = FeedbackStore(path, create=False).export_csv(table)
+    except FeedbackError as exc:
+        print(f"エラー: {shown(exc)}", file=sys.stderr)
+        return 2
+    if not args.out:
+        sys.stdout.write(table.getvalue())
+        return 0
+    try:
         # utf-8-sig: Excel opens the file with Japanese intact.
         with args.out.open("w", encoding="utf-8-sig", newline="") as fh:
-            rows = store.export_csv(fh)
-        print(f"{rows} 件を {args.out} に書き出しました。", file=sys.stderr)
-    else:
-        rows = store.export_csv(sys.stdout)
+            fh.write(table.getvalue())
+    except OSError as exc:
+        print(
+            f"エラー: {shown(args.out)} に書き出せません（{shown(exc.strerror or exc)}）。",
+            file=sys.stderr,
+        )
+        return 2
+    print(f"{rows} 件を {shown(args.out)} に書き出しました。", file=sys.stderr)
     return 0
 
 
@@ -446,10 +564,24 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from index.store import IndexMissing, current_build
 
     settings = _settings(args)
-    # Streamlit serves the PDFs (opened at a cited page) from ./static beside the script
-    # it runs, so it runs a launcher kept in the index folder.
-    chat = write_launcher(settings.index_dir)
-    clear_partial(settings.index_dir)  # what a server that died left half-placed
+    try:
+        # Streamlit serves the PDFs (opened at a cited page) from ./static beside the
+        # script it runs, so it runs a launcher kept in the index folder.
+        chat = write_launcher(settings.index_dir)
+        clear_partial(settings.index_dir)  # what a server that died left half-placed
+        # The chat writes here while it runs too (the PDFs of a new build, feedback): a
+        # folder it cannot write to is refused now, not at the first 👍.
+        with tempfile.TemporaryFile(dir=settings.index_dir):
+            pass
+    except OSError as exc:
+        print(
+            f"エラー: インデックスのフォルダ {shown(settings.index_dir)} に書き込めません"
+            f"（{shown(exc.strerror or exc)}）。チャットはこのフォルダに起動用のファイル、"
+            "チャットから開く PDF、フィードバックを書きます。書き込めるフォルダを --index で"
+            "指定するか、フォルダの権限とマウントの設定（読み取り専用でないか）を確認してください。",
+            file=sys.stderr,
+        )
+        return 2
     try:
         place_build_pdfs(settings.index_dir, current_build(settings.index_dir), settings.corpus_dir)
     except (IndexMissing, OSError, ValueError) as exc:  # no index yet: the chat says so
@@ -484,7 +616,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler()
+    handler.setFormatter(_ShownFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     parser = argparse.ArgumentParser(prog="scqa", description="スマートシティ政策資料の質問応答")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -503,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ask = sub.add_parser("ask", help="質問して回答と出典を表示する")
     common(ask)
-    ask.add_argument("--top-k", type=int, help="出典の数")
+    ask.add_argument("--top-k", type=_top_k, metavar="N", help=f"出典の数（1〜{TOP_K_MAX}）")
     mode = ask.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="JSON で出力")
     mode.add_argument("--jsonl", action="store_true", help="標準入力の JSON Lines を一行ずつ処理")
@@ -590,7 +724,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (IndexMissing, ModelMismatch, SettingsError) as exc:
-        print(f"エラー: {exc}", file=sys.stderr)
+        print(f"エラー: {shown(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `scqa chunks | head` closed the pipe: not an error
         sys.stderr.close()

@@ -56,8 +56,17 @@ CREATE TABLE IF NOT EXISTS feedback (
 _FIELDS = "created_at, rating, question, answer, comment, citations, index_build, model"
 
 
+# SQLite's answers for a file that is not a database, or one whose pages are damaged.
+_DAMAGED = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _utf8(raw: bytes) -> str:
+    return raw.decode("utf-8")
+
+
 class FeedbackError(Exception):
-    """The feedback file cannot be created or opened; the message (Japanese) names it."""
+    """The feedback file cannot be created, opened or read (denied, damaged, not ours);
+    the message (Japanese) names it and says what to do."""
 
 
 @dataclass(frozen=True)
@@ -103,27 +112,69 @@ def _defuse(cell: str) -> str:
 class FeedbackStore:
     """Feedback rows in one SQLite file; safe to use from several threads and processes."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, create: bool = True):
+        """Open the file, creating it and its table when missing; ``create=False`` (an
+        export) writes nothing and refuses a file without the table."""
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
+            if create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self._error(exc) from exc
+        with self._connect() as conn:
+            # Before anything is written: another program's database is left as it is.
+            self._check_tables(conn, required=not create)
+            if create:
                 # WAL is a property of the file: set once, every later connection uses it.
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute(_SCHEMA)
                 conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except (OSError, sqlite3.Error) as exc:
+
+    def _check_tables(self, conn: sqlite3.Connection, required: bool) -> None:
+        tables = {name for (name,) in conn.execute("SELECT name FROM sqlite_master")}
+        if "feedback" not in tables and (tables or required):
+            raise FeedbackError(self._not_ours("表 feedback がありません"))
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(feedback)")}
+        if columns and (missing := [c for c in _FIELDS.split(", ") if c not in columns]):
             raise FeedbackError(
+                self._not_ours(f"表 feedback に列 {', '.join(missing)} がありません")
+            )
+
+    def _not_ours(self, what: str) -> str:
+        return (
+            f"{self.path} はフィードバックのファイルではありません（{what}）。"
+            "このファイルを別の場所に移してください。次に保存するときに新しいファイルが作られます。"
+        )
+
+    def _error(self, exc: OSError | sqlite3.Error | UnicodeDecodeError) -> FeedbackError:
+        """What went wrong with the file, in Japanese, with what to do about it."""
+        if isinstance(exc, UnicodeDecodeError):  # bytes overwritten inside a row
+            damage = "文字として読めないデータがあります"
+        elif getattr(exc, "sqlite_errorcode", None) in _DAMAGED:
+            damage = str(exc)
+        else:
+            return FeedbackError(
                 f"フィードバックの保存先 {self.path} を作成・オープンできません: {exc}。"
                 "フォルダの書き込み権限と空き容量を確認してください。"
-            ) from exc
+            )
+        return FeedbackError(
+            f"フィードバックのファイル {self.path} が壊れていて読めません（{damage}）。"
+            "このファイルを別の名前に変えるか別の場所に移してください。"
+            "次に保存するときに新しいファイルが作られます。"
+        )
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection for one call: committed on success, rolled back on error, then closed."""
-        with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)) as conn:
-            with conn:
-                yield conn
+        """A connection for one call: committed on success, rolled back on error, then closed.
+        An error of the database (damaged, denied, locked) is raised as FeedbackError."""
+        try:
+            with closing(sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS)) as conn:
+                # Strict UTF-8: sqlite3's own error would quote the damaged bytes at length.
+                conn.text_factory = _utf8
+                with conn:
+                    yield conn
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
+            raise self._error(exc) from exc
 
     def record(self, entry: FeedbackEntry) -> int:
         """Store one entry and return its row id; ``created_at`` is set to now when empty."""
@@ -148,9 +199,13 @@ class FeedbackStore:
     def entries(self) -> list[FeedbackEntry]:
         """All entries in the order they were recorded."""
         with self._connect() as conn:
-            rows = conn.execute(f"SELECT {_FIELDS} FROM feedback ORDER BY id").fetchall()
-        return [
-            FeedbackEntry(
+            rows = conn.execute(f"SELECT id, {_FIELDS} FROM feedback ORDER BY id").fetchall()
+        return [self._entry(row) for row in rows]
+
+    def _entry(self, row: tuple[Any, ...]) -> FeedbackEntry:
+        row_id, created_at, rating, question, answer, comment, citations, index_build, model = row
+        try:
+            return FeedbackEntry(
                 question=question,
                 answer=answer,
                 rating=rating,
@@ -160,8 +215,11 @@ class FeedbackStore:
                 model=model,
                 created_at=created_at,
             )
-            for created_at, rating, question, answer, comment, citations, index_build, model in rows
-        ]
+        except (TypeError, ValueError) as exc:  # a row written around this class
+            raise FeedbackError(
+                f"フィードバックのファイル {self.path} の id {row_id} の行が読めません（{exc}）。"
+                "ファイルを別の名前に変えて、SQLite のツールで確認してください。"
+            ) from exc
 
     def export_csv(self, out: TextIO) -> int:
         """Write a header and one row per entry to ``out``; return the number of entries.

@@ -6,6 +6,7 @@ import csv
 import io
 import sqlite3
 import threading
+from contextlib import closing
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -233,3 +234,63 @@ def test_concurrent_threads_recording_lose_nothing(tmp_path: Path):
     for name in ("shared1", "shared2", "own"):  # each writer's rows in its own order
         mine = [q for q in questions if q.startswith(name + "-")]
         assert mine == [f"{name}-{i}" for i in range(25)]
+
+
+# A damaged file: the chat's 👍 and the export get a FeedbackError naming the file (the
+# chat shows a message instead of failing; `scqa feedback export` prints it).
+
+
+def _filled(path: Path) -> Path:
+    store = FeedbackStore(path)
+    for i in range(300):
+        store.record(_entry(question=f"質問{i}", answer="回答です。" * 100))
+    return path
+
+
+def _random_bytes(path: Path) -> None:
+    path.write_bytes(bytes(range(256)) * 32)
+
+
+def _truncated(path: Path) -> None:
+    with _filled(path).open("r+b") as fh:
+        fh.truncate(path.stat().st_size // 3)
+
+
+def _overwritten_inside(path: Path) -> None:
+    data = bytearray(_filled(path).read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 16384] = b"\xff" * 16384
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage", [_random_bytes, _truncated, _overwritten_inside])
+def test_recording_into_a_damaged_file_raises_feedback_error_naming_it(tmp_path: Path, damage):
+    path = tmp_path / "feedback.sqlite3"
+    damage(path)
+    with pytest.raises(FeedbackError) as raised:
+        FeedbackStore(path).record(_entry())
+        FeedbackStore(path).entries()  # a file that opens: its rows are damaged
+    assert str(path) in str(raised.value) and "壊れていて読めません" in str(raised.value)
+
+
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path: Path):
+    path = tmp_path / "feedback.sqlite3"
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("CREATE TABLE visits (page TEXT)")
+    before = path.read_bytes()
+    with pytest.raises(FeedbackError, match="フィードバックのファイルではありません"):
+        FeedbackStore(path)
+    assert path.read_bytes() == before
+
+
+def test_reading_for_an_export_writes_nothing(tmp_path: Path):
+    path = tmp_path / "feedback.sqlite3"
+    FeedbackStore(path).record(_entry())
+    before = path.read_bytes()
+    reader = FeedbackStore(path, create=False)
+    assert reader.export_csv(io.StringIO()) == 1
+    assert path.read_bytes() == before
+    empty = tmp_path / "empty.sqlite3"
+    empty.touch()
+    with pytest.raises(FeedbackError, match="表 feedback がありません"):
+        FeedbackStore(empty, create=False)
