@@ -69,25 +69,40 @@ def document_choices(searcher: Searcher) -> dict[str, str]:
     return {f: f"{label}（{f}）" if shown[label] > 1 else label for f, label in choices.items()}
 
 
-def _follow_new_build(build: str, options: list[str], default: list[str]) -> None:
-    """Carry the document filter over to a new build: an untouched filter follows the new
-    default (latest versions); a customised one keeps its choices that still exist, plus
-    documents the old build did not have."""
+# The session's own filter. The widget only shows and edits it: under load a widget's value
+# can come back from the browser as the widget's ``default`` (an element the browser
+# remounted after an interrupted run), and a multiselect without a default then reads as
+# "nothing chosen" (5 of 24 questions at 8 users, before). So the widget's default is
+# always the session's current choice, and the choice is kept here, not only in the widget.
+FILTER = "doc_filter"
+
+
+def _session_filter(build: str, options: list[str], default: list[str]) -> list[str]:
+    """The session's document filter for ``build``. A new build carries it over: an
+    untouched filter follows the new default (latest versions); a customised one keeps
+    its choices that still exist, plus documents the old build did not have."""
     state = st.session_state
-    if state.get("filter_build") == build:
-        return
-    previous = state.get("filter_options")
-    chosen = state.get("documents")
-    if (
-        previous is None
-        or chosen is None
-        or sorted(chosen) == sorted(state.get("filter_default", []))
-    ):
-        state["documents"] = default
-    else:
-        kept = [f for f in chosen if f in options]
-        state["documents"] = kept + [f for f in default if f not in previous and f not in kept]
-    state.update(filter_build=build, filter_options=options, filter_default=default)
+    chosen = state.get(FILTER)
+    if state.get("filter_build") != build:
+        previous = state.get("filter_options")
+        if (
+            previous is None
+            or chosen is None
+            or sorted(chosen) == sorted(state.get("filter_default", []))
+        ):
+            chosen = default
+        else:
+            kept = [f for f in chosen if f in options]
+            chosen = kept + [f for f in default if f not in previous and f not in kept]
+        state.update(
+            {
+                FILTER: chosen,
+                "filter_build": build,
+                "filter_options": options,
+                "filter_default": default,
+            }
+        )
+    return [f for f in chosen if f in options]
 
 
 def sidebar(searcher: Searcher) -> tuple[set[str], int]:
@@ -95,8 +110,8 @@ def sidebar(searcher: Searcher) -> tuple[set[str], int]:
         st.header("検索の設定")
         choices = document_choices(searcher)
         default = [f for f in choices if f in searcher.latest_files()]
-        _follow_new_build(searcher.build_dir.name, list(choices), default)
-        picked = st.session_state.get("documents", default)
+        build = searcher.build_dir.name
+        picked = _session_filter(build, list(choices), default)
         summary = (
             f"各資料の最新版（{len(default)} 件）"
             if sorted(picked) == sorted(default)
@@ -106,11 +121,15 @@ def sidebar(searcher: Searcher) -> tuple[set[str], int]:
             chosen = st.multiselect(
                 "対象の資料と版",
                 options=list(choices),
+                default=picked,
                 format_func=lambda f: choices[f],
-                key="documents",
+                # One widget per build: a new build's options are new, and its default
+                # is the carried-over choice.
+                key=f"documents-{build}",
                 label_visibility="collapsed",
                 help="既定では各資料の最新版だけを検索します。古い版の同じ記載は出典に併記されます。",
             )
+        st.session_state[FILTER] = chosen
         top_k = st.slider(
             "表示する出典の数",
             min_value=1,

@@ -29,6 +29,7 @@ def elements(at: AppTest, kind: str) -> list:
 def chat(built_index, monkeypatch):
     settings, _ = built_index
     monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("SCQA_CORPUS_DIR", str(settings.corpus_dir))
     at = AppTest.from_file(CHAT, default_timeout=120)
     at.run()
     assert not at.exception
@@ -104,7 +105,7 @@ def test_latest_version_leads_and_the_older_one_is_named(chat):
 
 
 def test_the_filter_defaults_to_latest_versions_and_can_pick_an_old_one(chat):
-    chosen = chat.multiselect(key="documents")
+    chosen = chat.multiselect[0]
     assert NEW_APPENDIX in chosen.value and OLD_APPENDIX not in chosen.value
     chosen.set_value([OLD_APPENDIX]).run()
     ask(chat, "緯度・経度は小数点以下何桁で持つことになっていますか")
@@ -112,6 +113,24 @@ def test_the_filter_defaults_to_latest_versions_and_can_pick_an_old_one(chat):
     chosen.set_value([]).run()
     ask(chat, "緯度と経度の桁数")
     assert any("資料を一つ以上" in i.value for i in chat.info)
+
+
+def test_the_filter_a_browser_falls_back_to_is_the_sessions_own_choice(chat):
+    """Under load (8 users, benchmarks/load_chat.py) a browser can remount the filter after
+    an interrupted run and report the element's ``default`` as its value. That default
+    was empty, so 5 of 24 questions got 「資料を一つ以上選んでください」 though nobody
+    touched the filter. It is now always the session's current choice."""
+
+    def fallback() -> list[int]:
+        return sorted(chat.multiselect[0].proto.default)
+
+    chosen = chat.multiselect[0]
+    assert chosen.value and fallback() == sorted(chosen.indices)
+    chosen.set_value([OLD_APPENDIX]).run()
+    ask(chat, "緯度と経度の桁数")
+    assert chat.multiselect[0].value == [OLD_APPENDIX]
+    assert fallback() == sorted(chat.multiselect[0].indices)
+    assert chat.session_state["doc_filter"] == [OLD_APPENDIX]
 
 
 def test_passage_count_follows_the_slider(chat):
@@ -242,6 +261,7 @@ def test_a_new_build_is_picked_up_between_questions(tmp_path, monkeypatch):
     settings = Settings(corpus_dir=corpus.parent, index_dir=tmp_path / "index")
     build_index(corpus.parent, settings)
     monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("SCQA_CORPUS_DIR", str(settings.corpus_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
     ask(at, "AI事業者ガイドラインの対象者")
     assert not any("ガイドライン" in shown(e.label) for e in citations(at))

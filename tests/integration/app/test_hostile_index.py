@@ -196,7 +196,7 @@ def test_same_title_and_version_in_two_folders_are_two_documents(tmp_path, monke
     assert len({d.info.series for d in documents}) == 2
     assert all(d.latest for d in documents)
     at = _chat(settings, monkeypatch)
-    assert sorted(at.multiselect(key="documents").value) == [
+    assert sorted(at.multiselect[0].value) == [
         "east/penguin_2024-01.pdf",
         "west/penguin_2024-01.pdf",
     ]

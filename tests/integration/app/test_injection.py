@@ -39,6 +39,7 @@ def hostile_index(tmp_path_factory):
 
 def test_pdf_text_with_html_and_markdown_stays_text(hostile_index, monkeypatch):
     monkeypatch.setenv("SCQA_INDEX_DIR", str(hostile_index.index_dir))
+    monkeypatch.setenv("SCQA_CORPUS_DIR", str(hostile_index.corpus_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
     at.chat_input[0].set_value("交通データ連携の注意事項").run()
     assert not at.exception
@@ -68,6 +69,8 @@ def test_a_pdf_title_never_becomes_a_link_or_an_image(hostile_titles, monkeypatc
     from tests.integration.app.hostile_pdfs import IMAGE_TITLE, LINK_TITLE
 
     monkeypatch.setenv("SCQA_INDEX_DIR", str(hostile_titles.index_dir))
+
+    monkeypatch.setenv("SCQA_CORPUS_DIR", str(hostile_titles.corpus_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
     at.chat_input[0].set_value("図書館の休館日").run()
     assert not at.exception
@@ -84,8 +87,9 @@ def test_a_pdf_title_never_becomes_a_link_or_an_image(hostile_titles, monkeypatc
 
 def test_two_documents_with_one_title_are_two_choices(hostile_titles, monkeypatch):
     monkeypatch.setenv("SCQA_INDEX_DIR", str(hostile_titles.index_dir))
+    monkeypatch.setenv("SCQA_CORPUS_DIR", str(hostile_titles.corpus_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
-    chosen = at.multiselect(key="documents")
+    chosen = at.multiselect[0]
     assert sorted(chosen.options) == sorted(set(chosen.options))  # three distinct labels
     assert len(chosen.options) == 3 and len(chosen.value) == 3
     # Either of the two same-titled files can be searched alone.
@@ -122,6 +126,7 @@ def test_a_tampered_index_cannot_serve_a_file_outside_the_corpus(tmp_path, monke
         )
     assert json.loads((build / "documents.json").read_text(encoding="utf-8"))
     monkeypatch.setenv("SCQA_INDEX_DIR", str(settings.index_dir))
+    monkeypatch.setenv("SCQA_CORPUS_DIR", str(settings.corpus_dir))
     at = AppTest.from_file(CHAT, default_timeout=120).run()
     at.chat_input[0].set_value("駐輪場の利用登録").run()
     assert not at.exception
