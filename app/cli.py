@@ -240,7 +240,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     files = find_pdfs(path) if path.is_dir() else [path]
     manifest = load_manifest(base)
     settings = _settings(args)
-    ocr = OcrOptions(settings.cache_dir / "ocr") if settings.ocr else None
+    ocr = OcrOptions.of(settings)
     every = []
     for pdf in files:
         rel = pdf.relative_to(base).as_posix()
@@ -560,7 +560,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.served_pdfs import clear_partial, place_build_pdfs, write_launcher
+    from app.served_pdfs import clear_partial, corpus_mismatch, place_build_pdfs, write_launcher
     from index.store import IndexMissing, current_build
 
     settings = _settings(args)
@@ -583,11 +583,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
         return 2
     try:
-        place_build_pdfs(settings.index_dir, current_build(settings.index_dir), settings.corpus_dir)
+        build = current_build(settings.index_dir)
+        if mismatch := corpus_mismatch(build, settings.corpus_dir):
+            print(f"注意: {shown(mismatch)}", file=sys.stderr)
+        place_build_pdfs(settings.index_dir, build, settings.corpus_dir)
     except (IndexMissing, OSError, ValueError) as exc:  # no index yet: the chat says so
         log.info("no PDFs to serve yet: %s", exc)
     # The chat reads its settings from the environment: pass on what the flags changed.
-    env = {**os.environ, "SCQA_INDEX_DIR": str(settings.index_dir), "SCQA_MODEL": settings.model}
+    env = {
+        **os.environ,
+        "SCQA_INDEX_DIR": str(settings.index_dir),
+        "SCQA_CORPUS_DIR": str(settings.corpus_dir),
+        "SCQA_MODEL": settings.model,
+    }
     command = [
         sys.executable,
         "-m",
@@ -711,6 +719,11 @@ def main(argv: list[str] | None = None) -> int:
     serve = sub.add_parser("serve", help="チャット画面を起動する")
     common(serve)
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument(
+        "--corpus",
+        type=Path,
+        help="PDFのフォルダ（既定: corpus/）。PDF とページ画像はここからだけ開きます",
+    )
     serve.set_defaults(func=cmd_serve)
 
     chunks = sub.add_parser("chunks", help="索引したチャンクを JSON Lines で出力")

@@ -160,7 +160,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
     per_kind_key: dict[str, list[bool]] = defaultdict(list)
     per_kind_key_found: dict[str, list[bool]] = defaultdict(list)
     context = AnswerContext.of(searcher)
-    ocr = OcrOptions(searcher.settings.cache_dir / "ocr") if searcher.settings.ocr else None
+    ocr = OcrOptions.of(searcher.settings)
     printed = PrintedPages(Path(searcher.meta.corpus), ocr) if searcher.meta.corpus else None
     quotes_on_page = quotes_checked = 0
     for q in questions:

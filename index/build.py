@@ -426,13 +426,7 @@ def _build(
         sizes=_chunk_sizes(settings),
         paths=todo,
         on_started=warm.start if warm else None,
-        ocr=(
-            OcrOptions(
-                settings.cache_dir / "ocr", settings.ocr_max_pixels, settings.ocr_seconds_per_page
-            )
-            if settings.ocr
-            else None
-        ),
+        ocr=OcrOptions.of(settings),
         ocr_budget=PageBudget(settings.ocr_pages_per_build),
         table_rows=settings.table_rows,
     ):

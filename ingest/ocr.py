@@ -467,6 +467,16 @@ class OcrOptions:
     max_pixels: int = Settings.ocr_max_pixels
     seconds_per_page: float = Settings.ocr_seconds_per_page
 
+    @classmethod
+    def of(cls, settings: Settings) -> OcrOptions | None:
+        """What the settings ask for: the cache and both caps (None: OCR is switched off).
+        Every caller that reads pages (build, inspect, evaluation) goes through here."""
+        if not settings.ocr:
+            return None
+        return cls(
+            settings.cache_dir / "ocr", settings.ocr_max_pixels, settings.ocr_seconds_per_page
+        )
+
 
 _budget: PageBudget | None = None
 
