@@ -20,7 +20,7 @@ from app.chat_documents import documents_tab
 from app.chat_question import APP_TITLE, chat_tab, conversation_tools
 from app.safe_text import escape
 from app.served_pdfs import corpus_mismatch, place_build_pdfs
-from config import SettingsError, load_settings
+from config import TOP_K_MAX, SettingsError, load_settings
 from index.search import ModelMismatch, Searcher
 from index.store import IndexMissing, current_build
 
@@ -133,7 +133,7 @@ def sidebar(searcher: Searcher) -> tuple[set[str], int]:
         top_k = st.slider(
             "表示する出典の数",
             min_value=1,
-            max_value=10,
+            max_value=TOP_K_MAX,
             value=searcher.settings.top_k,
             key="top_k",
         )

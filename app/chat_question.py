@@ -23,7 +23,7 @@ from app.answer import NO_ANSWER, Answer, compose_answer
 from app.answer_context import AnswerContext
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
 from app.corpus_paths import OutsideCorpus, corpus_file
-from app.feedback import FeedbackEntry, FeedbackStore
+from app.feedback import FeedbackEntry, FeedbackError, FeedbackStore
 from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question import check_question
@@ -293,6 +293,13 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
         )
         try:
             FeedbackStore(searcher.settings.index_dir / "feedback.sqlite3").record(entry)
+        except FeedbackError as exc:  # a damaged or foreign file: its message names it
+            log.warning("feedback not stored: %s", exc)
+            st.error(
+                "フィードバックを保存できませんでした（保存先のファイルが壊れています）。"
+                "管理者に連絡してください。"
+            )
+            return
         except Exception:
             log.exception("feedback not stored")
             st.error("フィードバックを保存できませんでした。管理者に連絡してください。")

@@ -93,7 +93,7 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
     problems: list[SkippedFile] = []
 
     def problem(path: Path, reason: str) -> None:
-        problems.append(SkippedFile(path.relative_to(corpus_dir).as_posix(), reason))
+        problems.append(SkippedFile(readable_name(path.relative_to(corpus_dir).as_posix()), reason))
 
     def shown(folder: Path) -> str:
         return folder.relative_to(corpus_dir).as_posix() if folder != corpus_dir else "."
@@ -125,6 +125,13 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
                 else:
                     problem(path, unreadable_reason(exc))
                 continue
+            if (stat.S_ISDIR(info.st_mode) or is_pdf) and readable_name(entry.name) != entry.name:
+                kind = "フォルダ" if stat.S_ISDIR(info.st_mode) else "ファイル"
+                problem(
+                    path,
+                    f"{kind}の名前が UTF-8 ではないため読みません。UTF-8 の名前に変えてください",
+                )
+                continue
             if stat.S_ISDIR(info.st_mode):
                 key = (info.st_dev, info.st_ino)
                 if key in on_path:
@@ -139,6 +146,12 @@ def scan_corpus(corpus_dir: Path) -> CorpusScan:
             elif stat.S_ISREG(info.st_mode) and is_pdf:
                 pdfs.append(path)
     return CorpusScan(tuple(sorted(pdfs)), tuple(sorted(problems, key=lambda p: p.file)))
+
+
+def readable_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (which Python keeps as lone surrogates,
+    and no JSON file, web page or terminal can carry) are written as ``\\xNN``."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def find_pdfs(corpus_dir: Path) -> list[Path]:

@@ -5,6 +5,7 @@ Every PDF is generated here or is a symlink to ../shared/corpus; nothing binary 
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -45,6 +46,9 @@ def hostile(tmp_path_factory):
     (corpus / "gone.pdf").symlink_to(corpus / "moved" / "gone.pdf")
     (corpus / "sub").mkdir()
     (corpus / "sub" / "up").symlink_to("..")
+    # Names in Latin-1, as an old file server writes them: not UTF-8, so not text.
+    write_pdf(Path(os.fsdecode(bytes(corpus) + b"/caf\xe9.pdf")), [OTHER])
+    Path(os.fsdecode(bytes(corpus) + b"/r\xe9sum\xe9")).mkdir()
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path_factory.mktemp("hostile-index"))
     report = build_index(corpus, settings)
     return settings, report, {s.file: s.reason for s in report.skipped}
@@ -55,6 +59,14 @@ def test_an_unreadable_pdf_is_skipped_by_name_and_the_rest_is_indexed(hostile):
     assert "入出力エラー" in skipped["bad_sector.pdf"]
     files = {c.file for c in read_chunks(current_build(settings.index_dir))}
     assert files == {"good.pdf", "forms.pdf"}
+
+
+def test_a_name_that_is_not_utf8_is_skipped_by_a_readable_name(hostile):
+    """Before, the build ended with UnicodeEncodeError writing its file list."""
+    _, _, skipped = hostile
+    assert "UTF-8 ではない" in skipped["caf\\xe9.pdf"]
+    assert "フォルダの名前が UTF-8" in skipped["r\\xe9sum\\xe9"]
+    assert all(name.isprintable() for name in skipped)
 
 
 def test_looping_and_broken_links_are_listed_as_skipped(hostile):
@@ -91,6 +103,8 @@ def test_the_report_names_every_skipped_file_with_its_reason(hostile, capsys):
         "loop.pdf",
         "gone.pdf",
         "sub/up",
+        "caf\\xe9.pdf",
+        "r\\xe9sum\\xe9",
     }
     printed = _format_report(report)
     for file, reason in skipped.items():
