@@ -593,7 +593,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     env = {
         **os.environ,
         "SCQA_INDEX_DIR": str(settings.index_dir),
-        "SCQA_CORPUS_DIR": str(settings.corpus_dir),
+        "SCQA_CORPUS_DIR": str(settings.corpus_dir.resolve()),
         "SCQA_MODEL": settings.model,
     }
     command = [

@@ -9,4 +9,4 @@ bash scripts/setup.sh
 .venv/bin/scqa fetch --corpus "${SCQA_CORPUS_DIR:-corpus}" --timeout 10 --retries 1 ||
   echo "公式 PDF の取得に失敗しました。配置済みの PDF で続けます。" >&2
 .venv/bin/scqa build --corpus "${SCQA_CORPUS_DIR:-corpus}"
-exec .venv/bin/scqa serve --port "${SCQA_PORT:-8501}"
+exec .venv/bin/scqa serve --corpus "${SCQA_CORPUS_DIR:-corpus}" --port "${SCQA_PORT:-8501}"
