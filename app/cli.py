@@ -229,7 +229,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     from ingest.catalog import load_manifest
     from ingest.ocr import OcrOptions
-    from ingest.pipeline import find_pdfs, ingest_file
+    from ingest.pipeline import ingest_file, scan_corpus
     from ingest.quality import VERDICT_LABELS, summarize
 
     path: Path = args.path
@@ -237,7 +237,12 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         print(f"エラー: 見つかりません: {shown(path)}", file=sys.stderr)
         return 2
     base = path if path.is_dir() else path.parent
-    files = find_pdfs(path) if path.is_dir() else [path]
+    files = [path]
+    if path.is_dir():  # what the build would read, and what it would skip and why
+        scan = scan_corpus(path)
+        files = list(scan.pdfs)
+        for problem in scan.problems:
+            print(shown(f"スキップ: {problem.file} — {problem.reason}"), file=sys.stderr)
     manifest = load_manifest(base)
     settings = _settings(args)
     ocr = OcrOptions.of(settings)

@@ -409,6 +409,9 @@ def _build(
         rel: cache_key(sha, _ingest_key(settings), manifest.get(rel)) for rel, sha in unique.items()
     }
     kept: dict[str, IngestedFile] = {}
+    # Files whose reader process died: their death says nothing about the file, so they
+    # are left out of the build's file list and the next `scqa build` reads them again.
+    read_again: set[str] = set()
     if not full:
         for rel, key in keys.items():
             if (entry := files.get(key)) is not None:
@@ -439,6 +442,7 @@ def _build(
             )
             continue
         if result.reader_died:  # for want of memory, most likely: nothing known of the file
+            read_again.add(result.file)
             continue
         try:
             files.put(keys[result.file], entry)
@@ -531,7 +535,7 @@ def _build(
         chunks=len(chunks),
         pages=report.pages,
         signature=_signature(settings),
-        files=fingerprint,
+        files={f: sha for f, sha in fingerprint.items() if f not in read_again},
         manifest=manifest_digest(manifest),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         machine=f"{platform.machine()} {platform.python_version()}",

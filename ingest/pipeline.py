@@ -462,5 +462,5 @@ def reader_died_reason(exitcode: int | None) -> str:
         how = f"終了コード {exitcode}"
     return (
         f"読み取り中に処理プロセスが異常終了しました（{how}）。"
-        "メモリに余裕を作ってから scqa build --full で読み直してください"
+        "次の scqa build で読み直します（メモリに余裕を作ってから実行してください）"
     )

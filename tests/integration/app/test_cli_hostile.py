@@ -180,7 +180,12 @@ def test_an_undecodable_file_name_shows_its_bytes_and_a_bidi_override_is_escaped
     # Latin-1 "café" and U+202E (right-to-left override), which would reverse what follows.
     name = os.fsdecode(b"caf\xe9\xe2\x80\xae.pdf")
     write_pdf(corpus / name, PAGES["guide.pdf"])
+    # The build skips such a name (no JSON file or web page could carry it), and says so ...
     done = _scqa("inspect", str(corpus), "--all", PYTHONIOENCODING="utf-8")
+    assert done.returncode == 0, done.stderr.decode(errors="replace")
+    assert "スキップ: caf\\xe9\\u202e.pdf — ファイルの名前が UTF-8" in done.stderr.decode("utf-8")
+    # ... and inspecting the file itself reads it, under an escaped name.
+    done = _scqa("inspect", str(corpus / name), "--all", PYTHONIOENCODING="utf-8")
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     assert done.stdout.decode("utf-8").startswith("caf\\xe9\\u202e.pdf\tp.1")
 

@@ -77,21 +77,24 @@ def test_a_tampered_documents_list_never_links_a_file_outside_the_corpus(tmp_pat
     secret.parent.mkdir()
     secret.write_bytes(b"%PDF-1.4 not for the chat")
     index = tmp_path / "index"
+    real = hashlib.sha256((corpus / "ok" / "a.pdf").read_bytes()).hexdigest()
     docs = [
         _doc("../secret/x.pdf", "1" * 64),
         _doc("ok/../../secret/x.pdf", "2" * 64),
         _doc(str(secret), "3" * 64),
         _doc("ok", "4" * 64),  # a folder, not a file
         _doc("ok/a.pdf", "../../../secret/y"),  # the name hides in the hash
-        _doc("ok/a.pdf", "5" * 64),
+        _doc("ok/a.pdf", "5" * 64),  # a file of the corpus, but not the one indexed
+        _doc("ok/a.pdf", real),
     ]
     with caplog.at_level(logging.WARNING):
         assert publish_pdfs(index, corpus, docs) == 1
-    assert [p.name for p in pdf_dir(index).iterdir()] == ["5" * 64 + ".pdf"]
+    assert [p.name for p in pdf_dir(index).iterdir()] == [real + ".pdf"]
     assert not (tmp_path / "secret" / "y.pdf").exists()
     assert secret.stat().st_nlink == 1  # never hard-linked
     refused = caplog.text
     assert "../secret/x.pdf" in refused and str(secret) in refused and "sha256" in refused
+    assert "中身が違います" in refused and str(corpus / "ok" / "a.pdf") in refused  # both named
 
 
 @pytest.mark.parametrize(
@@ -121,14 +124,15 @@ def test_a_pdf_that_does_not_fit_on_the_disk_raises_and_leaves_no_part_file(tiny
     corpus = tmp_path / "corpus"
     write_pdf(corpus / "small.pdf", ["本文です。"])
     write_pdf(corpus / "big.pdf", ["本文です。"], padding=6_000_000)  # the disk holds 4 MB
+    small = hashlib.sha256((corpus / "small.pdf").read_bytes()).hexdigest()
     docs = [
         _doc("big.pdf", hashlib.sha256((corpus / "big.pdf").read_bytes()).hexdigest()),
-        _doc("small.pdf", "6" * 64),
+        _doc("small.pdf", small),
     ]
     index = tiny_disk / "index"
     with pytest.raises(PdfNotPlaced, match=r"big\.pdf"):
         publish_pdfs(index, corpus, docs)
-    assert [p.name for p in pdf_dir(index).iterdir()] == ["6" * 64 + ".pdf"]  # no .part
+    assert [p.name for p in pdf_dir(index).iterdir()] == [small + ".pdf"]  # no .part
 
 
 def test_half_placed_copies_are_cleared(tmp_path):

@@ -85,7 +85,10 @@ print(json.dumps({
     "waiting": result.ocr_waiting,
     "problem": result.ocr_problem,
     "indexed": bool(result.chunks),
-    "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    # VmHWM, not ru_maxrss: ru_maxrss survives exec, so a child of a big pytest process
+    # would report pytest's own peak.
+    "rss_mb": next(int(line.split()[1]) for line in open("/proc/self/status")
+                   if line.startswith("VmHWM:")) // 1024,
     "children_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
 }))
 """
