@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.question_log import parse_line  # noqa: E402
-from tests.integration.app.test_browser import CHROMIUM, CHROMIUM_FLAGS, _free_port  # noqa: E402
+from tests.integration.app.serving import free_port  # noqa: E402
+from tests.integration.app.test_browser import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402
 
 SERVE = [sys.executable, "-m", "app.cli", "serve"]
 QUESTIONS = ROOT / "tests" / "data" / "dev_questions.jsonl"
@@ -180,7 +181,7 @@ def main() -> int:
     server_cores, browser_cores = {cores[0]}, set(cores[1:])
     if pin:
         os.sched_setaffinity(0, browser_cores)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "server.log"

@@ -144,3 +144,36 @@ def fill_disk(mount: Path, leave: int) -> Path:
     with filler.open("wb") as fh:
         fh.write(b"\0" * max(0, free - leave))
     return filler
+
+
+# --- processes, read from /proc (Linux) --------------------------------------------------
+
+
+def children(pid: int) -> set[int]:
+    """The processes ``pid`` started that still run (or wait to be reaped)."""
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found |= {int(x) for x in task.read_text().split()}
+        except OSError:
+            continue
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children(todo.pop()) - found:
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting to be reaped by whoever adopted it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"

@@ -10,16 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests.integration.app.serving import serving
 
 pytestmark = [
     pytest.mark.corpus,
@@ -41,42 +39,13 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def _serving(index_dir: Path, corpus: Path) -> Iterator[str]:
-    """`scqa serve` on a free loopback port, stopped afterwards; yields its URL."""
+    """`scqa serve` for a browser test (skipped without Debian's Chromium)."""
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (scripts/setup.sh dev installs it)")
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "app.cli", "serve", "--index", str(index_dir)),
-            *("--corpus", str(corpus), "--port", str(port)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail("scqa serve did not start within 60 s")
-    try:
+    with serving(index_dir, corpus) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 @pytest.fixture()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 
 from app.cli import main
 from tests.conftest import ROOT, write_pdf
+from tests.integration.app.serving import free_port
 
 PAGES = {
     "guide.pdf": ["データ連携基盤とは、分野を超えてデータをつなぐ仕組みです。" * 6],
@@ -315,12 +315,6 @@ def read_only(tmp_path: Path):
         subprocess.run(["umount", "-l", str(target)], check=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.parametrize("served_before", [False, True], ids=["new-folder", "served-before"])
 def test_serve_on_a_read_only_index_folder_is_a_message_and_starts_no_server(
     tmp_path, read_only, served_before
@@ -334,7 +328,7 @@ def test_serve_on_a_read_only_index_folder_is_a_message_and_starts_no_server(
     index = read_only(source)
     with pytest.raises(OSError):
         (index / "probe").write_text("x")  # really read-only, root included
-    port = str(_free_port())
+    port = str(free_port())
     server = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "serve", "--index", str(index), "--port", port],
         cwd=ROOT,

@@ -9,9 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -25,7 +22,7 @@ from index.build import build_index
 from index.store import current_build, read_documents
 from tests.conftest import write_pdf
 from tests.integration.app.hostile_pdfs import write_hostile_corpus
-from tests.integration.app.test_browser import _free_port
+from tests.integration.app.serving import serving
 
 pytestmark = [pytest.mark.index, pytest.mark.model]
 
@@ -79,36 +76,15 @@ def test_an_index_pointing_at_another_corpus_places_nothing_from_it(tampered: Se
 
 
 @pytest.mark.slow
-def test_scqa_serve_never_serves_a_file_outside_the_configured_corpus(tampered: Settings):
-    port = _free_port()
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "app.cli", "serve", "--index", str(tampered.index_dir)),
-            *("--corpus", str(tampered.corpus_dir), "--port", str(port)),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("scqa serve did not start within 60 s")
-        secret_sha = hashlib.sha256(SECRET.read_bytes()).hexdigest()
+def test_scqa_serve_never_serves_a_file_outside_the_configured_corpus(tampered, tmp_path):
+    log = tmp_path / "serve.log"
+    secret_sha = hashlib.sha256(SECRET.read_bytes()).hexdigest()
+    with log.open("wb") as sink, serving(tampered.index_dir, tampered.corpus_dir, sink) as url:
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{url}/app/static/pdf/{secret_sha}.pdf", timeout=10)
         assert refused.value.code == 404
         assert not served_pdf(tampered.index_dir, secret_sha).exists()
-    finally:
-        proc.terminate()
-        _, err = proc.communicate(timeout=20)
-    said = err.decode("utf-8", "replace")
+    said = log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in said
     assert "注意:" in said and str(tampered.corpus_dir) in said  # the mismatch, both named
 

@@ -21,7 +21,7 @@ import pytest
 from ingest import ocr as ocr_module
 from ingest.ocr import OcrOptions
 from ingest.pipeline import ingest_file
-from tests.conftest import FONT, ROOT, write_pdf
+from tests.conftest import FONT, ROOT, alive, descendants, write_pdf
 
 BODY = "地域の交通データを連携するための手引きです。バスの運行情報を共通の形式で公開します。" * 4
 
@@ -120,31 +120,14 @@ def _tesseracts_under(pid: int) -> set[int]:
     """Tesseract processes reading a page among the descendants of ``pid`` (not the
     ``tesseract --list-langs`` that checks the installation)."""
     found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for task in Path(f"/proc/{todo.pop()}/task").glob("*/children"):
-            try:
-                children = [int(x) for x in task.read_text().split()]
-            except OSError:
-                continue
-            todo += children
-            for child in children:
-                try:
-                    command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
-                except OSError:
-                    continue
-                if Path(command[0].decode()).name == "tesseract" and b"-l" in command:
-                    found.add(child)
+    for child in descendants(pid):
+        try:
+            command = Path(f"/proc/{child}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if Path(command[0].decode()).name == "tesseract" and b"-l" in command:
+            found.add(child)
     return found
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting to be reaped by whoever adopted it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_a_page_that_keeps_tesseract_busy_is_given_up_when_its_seconds_are_spent(tmp_path):
@@ -207,9 +190,9 @@ def test_tesseract_dies_with_a_killed_build_and_leaves_no_image_behind(tmp_path,
         os.kill(build.pid, signal.SIGKILL)
         build.wait(timeout=10)
         deadline = time.monotonic() + 3
-        while any(_alive(p) for p in seen) and time.monotonic() < deadline:
+        while any(alive(p) for p in seen) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [p for p in seen if _alive(p)], "Tesseract outlived its build"
+        assert not [p for p in seen if alive(p)], "Tesseract outlived its build"
         # multiprocessing's own pymp-* folder is not ours; no image may be anywhere.
         left = [p.name for p in temp.rglob("*") if p.is_file()]
         assert left == [], left

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import scan_corpus
-from tests.conftest import ROOT, shared_pdf, write_pdf
+from tests.conftest import ROOT, alive, children, shared_pdf, write_pdf
 
 pytestmark = pytest.mark.corpus
 
@@ -102,25 +102,6 @@ for result in ingest_folder(corpus, workers=2):
 """
 
 
-def _children(pid: int) -> set[int]:
-    found: set[int] = set()
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            found |= {int(x) for x in task.read_text().split()}
-        except OSError:
-            continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    """Running, not a zombie waiting to be reaped by whoever adopted it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["kernel", "watchdog"])
 def test_pdf_reading_workers_die_when_their_build_is_killed(tmp_path, how):
@@ -146,15 +127,15 @@ def test_pdf_reading_workers_die_when_their_build_is_killed(tmp_path, how):
         deadline = time.monotonic() + 60
         while len(workers) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-            workers = _children(build.pid)
+            workers = children(build.pid)
         assert len(workers) >= 2, "the build never started its workers"
         time.sleep(0.5)  # let the workers get into their first PDF
         os.kill(build.pid, signal.SIGKILL)
         build.wait(timeout=10)
         deadline = time.monotonic() + 5
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not [w for w in workers if _alive(w)], "workers outlived their build"
+        assert not [w for w in workers if alive(w)], "workers outlived their build"
     finally:
         if build.poll() is None:
             build.kill()
@@ -232,7 +213,7 @@ class ReaderKiller:
 
     def _run(self) -> None:
         while not self._stop.wait(0.005):
-            for pid in _children(self.build) - set(self.killed):
+            for pid in children(self.build) - set(self.killed):
                 if self._holds_target(pid):
                     os.kill(pid, signal.SIGKILL)
                     self.killed.append(pid)
@@ -297,36 +278,34 @@ def test_scqa_build_lists_the_file_whose_reader_died_and_reads_it_again_next_tim
     target = small_corpus_with_a_heavy_pdf(corpus)
     command = [sys.executable, "-m", "app.cli", "build", "--corpus", str(corpus)]
     command += ["--index", str(index), "--workers", "2"]
-    build = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        with ReaderKiller(build.pid, target) as killer:
-            _, err = build.communicate(timeout=300)
-    finally:
-        if build.poll() is None:
-            build.kill()
-    assert build.returncode == 0, err
+
+    def build_killing_its_reader() -> tuple[int, str, int]:
+        """rc, standard error and how many readers of the target were killed."""
+        build = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        try:
+            with ReaderKiller(build.pid, target) as killer:
+                _, err = build.communicate(timeout=300)
+        finally:
+            if build.poll() is None:
+                build.kill()
+        return build.returncode, err, len(killer.killed)
+
+    rc, err, killed = build_killing_its_reader()
+    assert rc == 0, err
     assert "Traceback" not in err
     assert f"スキップ: heavy.pdf — {DIED}" in err
-    assert len(killer.killed) == 2
+    assert killed == 2
     documents = [d.file for d in read_documents(current_build(index))]
     assert sorted(documents) == sorted(p.name for p in corpus.iterdir() if p != target)
 
     # Its death says nothing about the file, so the build is not "up to date": the next
     # build, with nothing changed, reads it again (and here its reader dies again) ...
-    again = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        with ReaderKiller(again.pid, target) as killer:
-            _, err = again.communicate(timeout=300)
-    finally:
-        if again.poll() is None:
-            again.kill()
-    assert again.returncode == 0, err
+    rc, err, killed = build_killing_its_reader()
+    assert rc == 0, err
     assert f"スキップ: heavy.pdf — {DIED}" in err
-    assert len(killer.killed) == 2
+    assert killed == 2
     # ... and one whose reader lives indexes it.
     last = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert last.returncode == 0, last.stderr
