@@ -128,7 +128,7 @@ class Settings:
     toc_weight: float = 0.5
     answer_sentences: int = 3
     # Which sentences answer: "rules" (word coverage, with bonuses for the asked value and
-    # for a lead with its list) or "learned" (app/selector.py, logistic regressions trained
+    # for a lead with its list) or "learned" (answer/selector.py, logistic regressions trained
     # on JaQuAD and our development sets). ``decline``: when to say the documents do not
     # answer: "rules" (the no-answer rule above and a missing asked value) or "learned"
     # (the selector's confidence). The learned pair beat the rules on JaQuAD but not on
@@ -138,7 +138,7 @@ class Settings:
     decline: Chooser = Chooser.RULES
     # The learned selector reads this many top passages; the learned decline declines when
     # its confidence is below answer_confidence (None = the threshold chosen when it was
-    # trained, app/selector_weights.json).
+    # trained, answer/selector_weights.json).
     answer_passages: int = 5
     answer_confidence: float | None = None
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from app.answer import NO_ANSWER, Answer, compose_answer
-from app.answer_context import AnswerContext
+from answer.compose import NO_ANSWER, Answer, compose_answer
+from answer.context import AnswerContext
+from answer.followup import contextualize
+from answer.question import check_question
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
 from app.corpus_paths import OutsideCorpus, corpus_file
 from app.feedback import FeedbackEntry, FeedbackError, FeedbackStore
-from app.followup import contextualize
 from app.page_image import PageImageError, page_as_pdf, render_page
-from app.question import check_question
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url, served_pdf

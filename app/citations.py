@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from app.answer import NO_ANSWER, Answer
+from answer.compose import NO_ANSWER, Answer
 from app.safe_text import escape_markdown_file as escape_markdown
 from index.search import Passage
 from index.store import IndexedDocument

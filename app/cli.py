@@ -359,8 +359,8 @@ def _top_k(text: str) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from app.answer import answer_question
-    from app.question import check_question
+    from answer.compose import answer_question
+    from answer.question import check_question
 
     settings = _settings(args)
     searcher = _load_searcher(settings)

@@ -29,8 +29,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.answer import compose_answer
-from app.answer_context import AnswerContext
+from answer.compose import compose_answer
+from answer.context import AnswerContext
 from config import load_settings
 from evaluation.evaluate import Question, first_hit, holds_key_phrase, load_questions
 from index.search import Searcher

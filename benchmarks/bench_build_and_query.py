@@ -34,8 +34,8 @@ from pathlib import Path
 
 import torch
 
-from app.answer import compose_answer
-from app.answer_context import AnswerContext
+from answer.compose import compose_answer
+from answer.context import AnswerContext
 from config import load_settings
 from evaluation.evaluate import load_questions
 from index.build import build_index

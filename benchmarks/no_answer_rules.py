@@ -6,7 +6,7 @@ The learned decline is compared with them by benchmarks/answer_selector.py.
         --index /tmp/final --qa tests/data/dev_questions.jsonl [--qa MORE.jsonl]
 
 Each question is searched once; the variants differ only in how the answer is
-composed (app/answer.py), so the retrieval columns of `scqa eval` do not change.
+composed (answer/compose.py), so the retrieval columns of `scqa eval` do not change.
 Prints a Markdown table per question set.
 """
 
@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
+from answer.context import AnswerContext
 from app import answer as answer_module
 from app import selector as selector_module
-from app.answer_context import AnswerContext
 from config import load_settings
 from evaluation.evaluate import load_questions
 from index.search import Searcher, model_of

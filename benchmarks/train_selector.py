@@ -1,12 +1,12 @@
-"""Train the answer selector (app/selector.py) on JaQuAD train questions, rendered as PDFs.
+"""Train the answer selector (answer/selector.py) on JaQuAD train questions, rendered as PDFs.
 
     .venv/bin/python benchmarks/jaquad_pdfs.py --out /tmp/jqtrain --split train --limit-articles 240
     .venv/bin/scqa build --corpus /tmp/jqtrain/corpus --index /tmp/jqtrain/index
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/train_selector.py \\
-        --index /tmp/jqtrain/index --questions /tmp/jqtrain/questions.jsonl --out app/selector_weights.json
+        --index /tmp/jqtrain/index --questions /tmp/jqtrain/questions.jsonl --out answer/selector_weights.json
 
 Every question is searched like a chat question, and every candidate sentence of its
-top passages (app/selector.py: candidates) is labelled by whether it holds the gold
+top passages (answer/selector.py: candidates) is labelled by whether it holds the gold
 answer string. A share of the questions is searched with its own article left out, so
 that the model also sees questions whose answer is nowhere in the passages it is shown
 (the retrieved-but-wrong passages a decline must recognise).
@@ -44,9 +44,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from answer_selector import load_set
 
-from app.answer_context import AnswerContext
-from app.asked import asked_kinds
-from app.selector import (
+from answer.asked import asked_kinds
+from answer.context import AnswerContext
+from answer.selector import (
     FEATURES,
     QUESTION_FEATURES,
     Logistic,

@@ -27,9 +27,9 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from app.answer import compose_answer
-from app.answer_context import AnswerContext
-from app.quotes import Quote
+from answer.compose import compose_answer
+from answer.context import AnswerContext
+from answer.quotes import Quote
 from index.search import Searcher
 from ingest.cleaning import clean_pages
 from ingest.normalize import for_matching

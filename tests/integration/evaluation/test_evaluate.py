@@ -59,7 +59,7 @@ def test_eval_compares_configurations_side_by_side(built_index, small_questions,
 
 
 def test_a_quote_over_a_page_break_is_found_across_the_two_pages():
-    from app.quotes import Quote
+    from answer.quotes import Quote
     from evaluation.evaluate import PrintedPages
 
     printed = PrintedPages(Path("."))

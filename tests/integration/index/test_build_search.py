@@ -184,8 +184,8 @@ def test_colloquial_wording_around_the_right_nouns_is_not_declined(searcher, que
     (教える, 聞く, 詳しい are rare in documents); coverage counts the nouns. The cosine
     half of the rule is switched off, so that coverage alone decides (at 0.5, where it
     was calibrated with chiVe)."""
-    from app.answer import compose_answer
-    from app.answer_context import AnswerContext
+    from answer.compose import compose_answer
+    from answer.context import AnswerContext
 
     only_coverage = searcher.settings.with_overrides(min_coverage=0.5, min_cosine=1.0)
     nouns = Searcher(searcher.build_dir, only_coverage)

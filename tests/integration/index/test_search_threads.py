@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.answer import answer_question
+from answer.compose import answer_question
 
 pytestmark = [pytest.mark.corpus, pytest.mark.index, pytest.mark.model]
 

@@ -1,7 +1,7 @@
 import dataclasses
 import re
 
-from app.answer import NO_ANSWER, Answer
+from answer.compose import NO_ANSWER, Answer
 from app.citations import citation_label, conversation_markdown, reply_text
 from index.search import OtherVersion, Passage
 from index.store import IndexedDocument

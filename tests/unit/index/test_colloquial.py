@@ -28,7 +28,7 @@ def test_questions_without_request_words_are_kept(question: str) -> None:
 
 
 def test_the_words_that_ask_for_a_value_stay() -> None:
-    # いつ / 何件 say what kind of answer is wanted (app/asked.py); only the hedge goes.
+    # いつ / 何件 say what kind of answer is wanted (answer/asked.py); only the hedge goes.
     assert without_request_words("いつから始まったの？") == "いつから始まった"
     assert without_request_words("何件あるの？") == "何件ある"
 

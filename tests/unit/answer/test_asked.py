@@ -1,6 +1,6 @@
 import pytest
 
-from app.asked import asked_kinds, gives, topic_of
+from answer.asked import asked_kinds, gives, topic_of
 
 
 def kinds(question: str) -> list[str]:
@@ -86,7 +86,7 @@ def test_the_topic_is_the_question_without_the_words_that_ask():
     ],
 )
 def test_the_asked_value_is_located_in_the_sentence_as_displayed(question, sentence, bold):
-    from app.asked import value_spans
+    from answer.asked import value_spans
 
     spans = value_spans(asked_kinds(question), sentence)
     assert [sentence[a:b] for a, b in spans] == bold

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from app.answer import NO_ANSWER, compose_answer
-from app.answer_context import AnswerContext
+from answer.compose import NO_ANSWER, compose_answer
+from answer.context import AnswerContext
 from config import Settings
 from index.search import Passage, SearchResult
 from index.store import IndexedDocument

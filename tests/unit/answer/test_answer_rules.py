@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.quotes import Quote, distinct, items_after, quotable, quote_of, sentences_of
+from answer.quotes import Quote, distinct, items_after, quotable, quote_of, sentences_of
 from index.search import Passage
 from ingest.records import Chunk
 

@@ -2,8 +2,8 @@ import re
 
 import pytest
 
-from app.answer import NO_ANSWER, answer_question, missing_versions
-from app.answer_context import AnswerContext
+from answer.compose import NO_ANSWER, answer_question, missing_versions
+from answer.context import AnswerContext
 
 pytestmark = [pytest.mark.corpus, pytest.mark.index, pytest.mark.model]
 

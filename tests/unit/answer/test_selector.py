@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from app.selector import (
+from answer.selector import (
     FEATURES,
     QUESTION_FEATURES,
     WEIGHTS,

@@ -4,9 +4,9 @@ that it prefers the sentence holding the asked thing (real weights, real index).
 import numpy as np
 import pytest
 
-from app.answer_context import AnswerContext
-from app.asked import asked_kinds
-from app.selector import (
+from answer.asked import asked_kinds
+from answer.context import AnswerContext
+from answer.selector import (
     candidates,
     load_selector,
 )
@@ -56,7 +56,7 @@ def learned(built_index):
 
 
 def test_the_learned_pair_answers_with_the_date_and_declines_the_unrelated(learned):
-    from app.answer import answer_question
+    from answer.compose import answer_question
 
     answer = answer_question(learned, "EUのAI法案っていつ大筋合意したの？")
     assert not answer.no_answer

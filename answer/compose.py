@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.answer_context import AnswerContext
-from app.asked import AskedKind, asked_kinds, topic_of
-from app.quotes import Quote, distinct
-from app.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
+from answer.asked import AskedKind, asked_kinds, topic_of
+from answer.context import AnswerContext
+from answer.quotes import Quote, distinct
+from answer.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, words_with_readings
 from ingest import version_labels

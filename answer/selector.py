@@ -4,7 +4,7 @@ described by a few numbers, and scored by a small model we train ourselves.
 The model is a logistic regression over the features below, trained on JaQuAD
 (Japanese Wikipedia questions rendered as PDFs, CC BY-SA 3.0) by
 ``benchmarks/train_selector.py`` and stored as plain numbers in
-``app/selector_weights.json``: its output is the probability that a sentence holds
+``answer/selector_weights.json``: its output is the probability that a sentence holds
 the answer, and the best sentence's probability is how sure the answer is (the
 decline threshold is a setting). ``selector = "rules"`` keeps the hand rules it
 replaced, for comparison: they score sentences from the same features.
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from app.answer_context import AnswerContext
-from app.asked import AskedKind, gives, topic_of, value_spans
-from app.quotes import LEAD, Quote, items_after, quotable, quote_of, sentences_of
+from answer.asked import AskedKind, gives, topic_of, value_spans
+from answer.context import AnswerContext
+from answer.quotes import LEAD, Quote, items_after, quotable, quote_of, sentences_of
 from index.search import Passage, SearchResult
 from index.tokenize import entity_kinds, lexical_tokens
 from ingest.normalize import for_matching

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.question import MAX_QUESTION_CHARS, check_question, recover_bytes
+from answer.question import MAX_QUESTION_CHARS, check_question, recover_bytes
 from index.tokenize import lexical_tokens
 
 

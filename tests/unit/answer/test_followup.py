@@ -1,6 +1,6 @@
 import pytest
 
-from app.followup import contextualize, is_follow_up
+from answer.followup import contextualize, is_follow_up
 
 PREVIOUS = "データ連携基盤の2025年9月版の必須項目は？"
 
