@@ -168,6 +168,14 @@ class Settings:
     # Pages with ruled tables are read with pdfplumber, one line a row and cells apart
     # (「交番 | POIコード「1212」を記入 | 必須」); false keeps pypdf's text (ingest/tables.py).
     table_rows: bool = True
+    # Caps on the process that reads one PDF (ingest/pipeline.py:ReadLimits): how far its
+    # memory may grow and its CPU seconds for the file (OCR has its own caps above). A
+    # 2.9 MB PDF whose page inflates to 1.5 GB of drawing operators took pdfplumber past
+    # 20 GB and 5 minutes. The shared corpus's worst files take 7.4 s (93 pages) and grow
+    # by 465 MB (benchmarks/read_costs.py). Over a cap the file is skipped with the reason.
+    # Files are always read in worker processes, which alone are capped.
+    read_memory_mb: int = 2048
+    read_cpu_seconds_per_file: int = 120
 
     def __post_init__(self) -> None:
         for name, mode in MODES.items():

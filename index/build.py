@@ -65,7 +65,14 @@ from ingest import version_labels
 from ingest.catalog import load_manifest
 from ingest.chunking import ChunkSizes
 from ingest.ocr import OcrOptions, PageBudget
-from ingest.pipeline import FileResult, ingest_folder, scan_corpus, sha256_of, unreadable_reason
+from ingest.pipeline import (
+    FileResult,
+    ReadLimits,
+    ingest_folder,
+    scan_corpus,
+    sha256_of,
+    unreadable_reason,
+)
 from ingest.quality import PageQuality, summarize
 from ingest.records import Chunk, SkippedFile
 
@@ -432,6 +439,7 @@ def _build(
         ocr=OcrOptions.of(settings),
         ocr_budget=PageBudget(settings.ocr_pages_per_build),
         table_rows=settings.table_rows,
+        limits=ReadLimits.of(settings),
     ):
         entry = _keep(result, unique[result.file], settings.heading_context)
         kept[result.file] = entry

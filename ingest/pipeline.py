@@ -9,6 +9,7 @@ import hashlib
 import logging
 import multiprocessing
 import os
+import resource
 import signal
 import stat
 import sys
@@ -21,6 +22,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from config import Settings
 from ingest.catalog import ManifestEntry, describe, load_manifest
 from ingest.chunking import DEFAULT_SIZES, ChunkSizes, chunk_pages
 from ingest.cleaning import clean_pages, strip_line_numbers
@@ -194,6 +196,9 @@ def ingest_file(
         )
     except OSError as exc:  # the file went away or became unreadable after the scan
         return FileResult(rel, skipped=SkippedFile(rel, unreadable_reason(exc)))
+    except MemoryError:  # over the worker's read_memory_mb: the file's doing, not the machine's
+        log.warning("%s: メモリの上限を超えました", rel)
+        return FileResult(rel, skipped=SkippedFile(rel, MEMORY_CAP))
     except Exception as exc:  # a PDF that breaks the parser must not stop the build
         log.exception("unexpected failure on %s", rel)
         return FileResult(rel, skipped=SkippedFile(rel, f"処理中にエラーが発生しました: {exc!r}"))
@@ -242,7 +247,54 @@ _Job = tuple[Path, str, dict[str, ManifestEntry], str, ChunkSizes, OcrOptions | 
 
 
 def _ingest_star(args: _Job) -> FileResult:
+    _hold_to_limits()
     return ingest_file(*args)
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Caps on the process that reads one PDF, so that a few bytes cannot take the machine
+    (a 2.9 MB PDF whose page inflates to 1.5 GB of drawing operators took pdfplumber past
+    20 GB and 5 minutes). ``memory_mb``: how far its address space may grow while reading
+    the file; ``cpu_seconds``: its CPU time for the file. Tesseract runs in processes of
+    its own, under OCR's caps per page. Over a cap the file is skipped with the reason:
+    MemoryError, or the kernel's SIGXCPU (see :func:`reader_died_reason`)."""
+
+    memory_mb: int
+    cpu_seconds: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> ReadLimits:
+        return cls(settings.read_memory_mb, settings.read_cpu_seconds_per_file)
+
+
+# Set in PDF-reading worker processes only (the build's own process is never capped).
+_limits: ReadLimits | None = None
+# What each worker is started with: the build's pid, the OCR budget, the caps.
+_WorkerArgs = tuple[int, PageBudget | None, ReadLimits | None]
+
+
+def _hold_to_limits() -> None:
+    """Before each file in a worker: the caps count from what the process holds now, so a
+    file is not charged for the ones read before it in the same worker."""
+    if _limits is None:
+        return
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    spent = int(usage.ru_utime + usage.ru_stime) + 1
+    _lower(resource.RLIMIT_CPU, spent + _limits.cpu_seconds)
+    _lower(resource.RLIMIT_AS, _address_space() + (_limits.memory_mb << 20))
+
+
+def _lower(which: int, soft: int) -> None:
+    _, hard = resource.getrlimit(which)
+    resource.setrlimit(which, (soft if hard == resource.RLIM_INFINITY else min(soft, hard), hard))
+
+
+def _address_space() -> int:
+    """This process's virtual size in bytes (/proc; the forked worker inherits the build's
+    imports, a few GB of mappings that are not the file's doing)."""
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[0]) * resource.getpagesize()
 
 
 # How often a worker without a parent-death signal checks that its build is alive.
@@ -279,9 +331,14 @@ def _watch_build(build_pid: int, forked: bool) -> None:
     os._exit(1)
 
 
-def _start_worker(build_pid: int, budget: PageBudget | None) -> None:
-    """Worker initializer: die with the build, and draw OCR pages from its budget."""
+def _start_worker(
+    build_pid: int, budget: PageBudget | None, limits: ReadLimits | None = None
+) -> None:
+    """Worker initializer: die with the build, draw OCR pages from its budget, and read
+    each file within ``limits``."""
+    global _limits
     use_budget(budget)
+    _limits = limits if sys.platform.startswith("linux") else None  # /proc, RLIMIT_AS
     _die_with_build(build_pid)
 
 
@@ -317,6 +374,7 @@ def ingest_folder(
     ocr: OcrOptions | None = None,
     ocr_budget: PageBudget | None = None,
     table_rows: bool = False,
+    limits: ReadLimits | None = None,
 ) -> Iterator[FileResult]:
     """Ingest every PDF under ``corpus_dir`` (or only ``paths``); results come in file order.
 
@@ -324,13 +382,15 @@ def ingest_folder(
     caller's process is free meanwhile: ``on_started`` runs once the workers exist
     (start threads there, not before: the workers are forked). A worker that dies costs
     only the file it was reading, which comes back skipped (see :func:`_read_in_workers`).
+    With ``limits`` files are always read in worker processes (one, if ``workers`` is 1),
+    each within them (:class:`ReadLimits`).
     """
     manifest = load_manifest(corpus_dir)
     jobs = [
         (p, p.relative_to(corpus_dir).as_posix(), manifest, extractor, sizes, ocr, table_rows)
         for p in (find_pdfs(corpus_dir) if paths is None else paths)
     ]
-    if workers <= 1 or not jobs:
+    if (workers <= 1 and limits is None) or not jobs:
         use_budget(ocr_budget)
         try:
             if on_started:
@@ -342,7 +402,8 @@ def ingest_folder(
         finally:
             use_budget(None)
         return
-    for result in _read_in_workers(jobs, workers, (os.getpid(), ocr_budget), on_started):
+    initargs = (os.getpid(), ocr_budget, limits)
+    for result in _read_in_workers(jobs, max(workers, 1), initargs, on_started):
         if on_file:
             on_file(result)
         yield result
@@ -357,7 +418,7 @@ JOBS_AHEAD_PER_WORKER = 2
 def _read_in_workers(
     jobs: Sequence[_Job],
     workers: int,
-    initargs: tuple[int, PageBudget | None],
+    initargs: _WorkerArgs,
     on_started: Callable[[], None] | None,
 ) -> Iterator[FileResult]:
     """Read the jobs in worker processes; results in file order.
@@ -415,7 +476,7 @@ def _read_in_workers(
             yield from due()
 
 
-def _read_alone(job: _Job, initargs: tuple[int, PageBudget | None]) -> FileResult:
+def _read_alone(job: _Job, initargs: _WorkerArgs) -> FileResult:
     """Read one job in a process of its own. If that process dies, the file is skipped
     with how it ended; a plain process, not a pool, because its exit code says how."""
     receiving, sending = multiprocessing.Pipe(duplex=False)
@@ -436,15 +497,36 @@ def _read_alone(job: _Job, initargs: tuple[int, PageBudget | None]) -> FileResul
         reader.join()
     if result is None:
         rel = job[1]
+        capped = initargs[2] is not None
+        if capped and reader.exitcode == -signal.SIGXCPU:  # over its CPU cap: the file's doing
+            log.warning("%s: %s", rel, CPU_CAP)
+            return FileResult(rel, skipped=SkippedFile(rel, CPU_CAP))
+        if capped and reader.exitcode in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS):
+            # A PDF library that cannot allocate under the memory cap aborts: it died
+            # twice on this file (in the pool, then alone), so the file is the cause.
+            name = signal.Signals(-reader.exitcode).name
+            reason = f"読み取り中に処理プロセスが {name} で終了しました。{MEMORY_CAP}"
+            log.warning("%s: %s", rel, reason)
+            return FileResult(rel, skipped=SkippedFile(rel, reason))
         reason = reader_died_reason(reader.exitcode)
         log.warning("%s: %s", rel, reason)
         return FileResult(rel, skipped=SkippedFile(rel, reason), reader_died=True)
     return result
 
 
-def _read_and_send(job: _Job, initargs: tuple[int, PageBudget | None], sending) -> None:
+def _read_and_send(job: _Job, initargs: _WorkerArgs, sending) -> None:
     _start_worker(*initargs)
     sending.send(_ingest_star(job))
+
+
+MEMORY_CAP = (
+    "読み取りに使うメモリが上限（設定 read_memory_mb）を超えたため読みません"
+    "（壊れた PDF か、極端に大きなページの可能性。上限を上げたら scqa build --full で読み直します）"
+)
+CPU_CAP = (
+    "読み取りの CPU 時間が上限（設定 read_cpu_seconds_per_file）を超えたため読みません"
+    "（壊れた PDF か、極端に複雑なページの可能性。上限を上げたら scqa build --full で読み直します）"
+)
 
 
 def reader_died_reason(exitcode: int | None) -> str:
