@@ -175,7 +175,7 @@ class Settings:
     # by 465 MB (benchmarks/read_costs.py). Over a cap the file is skipped with the reason.
     # Files are always read in worker processes, which alone are capped.
     read_memory_mb: int = 2048
-    read_cpu_seconds_per_file: int = 120
+    read_cpu_seconds_per_file: int = 300
 
     def __post_init__(self) -> None:
         for name, mode in MODES.items():
