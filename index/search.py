@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from config import CoverageWords, Settings
+from config import CoverageWords, Fusion, Settings
 from index import versions
 from index.colloquial import without_request_words
 from index.dense import Embedder, cosine_scores, load_embedder
@@ -262,7 +262,7 @@ class Searcher:
             mask = np.array([c.file in self._with_versions(allowed) for c in self.chunks])
             lexical = np.where(mask, lexical, 0.0)
             dense = np.where(mask, dense, -1.0)
-        if s.fusion == "score":
+        if s.fusion == Fusion.SCORE:
             fused = score_fusion(
                 lexical, dense, s.lexical_weight, s.fusion_dense_weight, s.candidate_depth
             )

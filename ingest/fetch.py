@@ -20,7 +20,7 @@ import os
 import socket
 import urllib.error
 import urllib.request
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -296,14 +296,3 @@ def fetch_documents(
     if report.downloaded:
         _record(corpus_dir, report.downloaded)
     return report
-
-
-def report_dict(report: FetchReport) -> dict[str, object]:
-    """The report as plain data (for ``--json`` output)."""
-    return {
-        "offline": report.offline,
-        "downloaded": [asdict(o) for o in report.downloaded],
-        "present": [asdict(o) for o in report.present],
-        "no_url": [asdict(o) for o in report.no_url],
-        "failed": [asdict(o) for o in report.failed],
-    }

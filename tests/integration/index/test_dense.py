@@ -83,7 +83,8 @@ def test_a_combination_scores_the_mean_of_its_members_cosines(chive, nano):
 def test_a_sentence_transformers_folder_gets_its_prefixes_as_prompts():
     """Any sentence-transformers model: the known e5 prefixes (or the settings') go before
     each text through sentence-transformers' own prompts."""
-    from index.dense import TransformerEmbedder, e5_small_dir, load_embedder
+    from index.dense import TransformerEmbedder, load_embedder
+    from index.e5_convert import e5_small_dir
 
     load_embedder("e5-small")  # converts the wheel's model once, if setup has not
     folder = str(e5_small_dir())
