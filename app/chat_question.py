@@ -25,7 +25,7 @@ from answer.followup import contextualize
 from answer.question import check_question
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
 from app.corpus_paths import OutsideCorpus, corpus_file
-from app.feedback import FeedbackEntry, FeedbackError, FeedbackStore
+from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, FeedbackStore
 from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
@@ -279,15 +279,10 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
             answer=turn.answer.text,
             rating=pending,
             comment=comment.strip(),
-            citations=[
-                {
-                    "file": p.chunk.file,
-                    "page": p.chunk.page,
-                    "title": p.chunk.title,
-                    "version": p.chunk.version,
-                }
+            citations=tuple(
+                FeedbackCitation(p.chunk.file, p.chunk.page, p.chunk.title, str(p.chunk.version))
                 for p in turn.answer.passages
-            ],
+            ),
             index_build=turn.build,
             model=searcher.meta.model,
         )

@@ -16,7 +16,7 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -70,6 +70,29 @@ class FeedbackError(Exception):
 
 
 @dataclass(frozen=True)
+class FeedbackCitation:
+    """A passage shown with a rated answer, as the feedback file keeps it."""
+
+    file: str
+    page: int | None = None
+    title: str = ""
+    version: str = ""
+
+    @classmethod
+    def from_json(cls, row: Any) -> FeedbackCitation:
+        """A stored citation; rows of older files may lack fields."""
+        if not isinstance(row, dict):
+            raise ValueError(f"出典の形式が不正です: {row!r}")
+        page = row.get("page")
+        return cls(
+            file=str(row.get("file") or ""),
+            page=page if isinstance(page, int) and not isinstance(page, bool) else None,
+            title=str(row.get("title") or ""),
+            version=str(row.get("version") or ""),
+        )
+
+
+@dataclass(frozen=True)
 class FeedbackEntry:
     """One rating of one answer; ``citations`` are the passages shown with it."""
 
@@ -77,7 +100,7 @@ class FeedbackEntry:
     answer: str
     rating: int  # +1 (👍) or -1 (👎)
     comment: str = ""
-    citations: list[dict[str, Any]] = field(default_factory=list)  # file, page, title, version
+    citations: tuple[FeedbackCitation, ...] = ()
     index_build: str = ""
     model: str = ""
     created_at: str = ""  # UTC ISO-8601 to the second; filled in by record() when empty
@@ -94,14 +117,11 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def citation_text(citation: dict[str, Any]) -> str:
+def citation_text(citation: FeedbackCitation) -> str:
     """「title version p.N」 for the CSV; missing parts are left out."""
-    parts = [
-        str(citation.get("title") or citation.get("file") or ""),
-        str(citation.get("version") or ""),
-    ]
-    if citation.get("page") not in (None, ""):
-        parts.append(f"p.{citation['page']}")
+    parts = [citation.title or citation.file, citation.version]
+    if citation.page is not None:
+        parts.append(f"p.{citation.page}")
     return " ".join(part for part in parts if part)
 
 
@@ -184,7 +204,7 @@ class FeedbackStore:
             entry.question,
             entry.answer,
             entry.comment,
-            json.dumps(entry.citations, ensure_ascii=False, default=str),
+            json.dumps([asdict(c) for c in entry.citations], ensure_ascii=False),
             entry.index_build,
             entry.model,
         )
@@ -210,7 +230,7 @@ class FeedbackStore:
                 answer=answer,
                 rating=rating,
                 comment=comment,
-                citations=json.loads(citations),
+                citations=tuple(map(FeedbackCitation.from_json, json.loads(citations))),
                 index_build=index_build,
                 model=model,
                 created_at=created_at,

@@ -13,22 +13,20 @@ from pathlib import Path
 
 import pytest
 
-from app.feedback import CSV_COLUMNS, FeedbackEntry, FeedbackError, FeedbackStore
+from app.feedback import (
+    CSV_COLUMNS,
+    FeedbackCitation,
+    FeedbackEntry,
+    FeedbackError,
+    FeedbackStore,
+)
 
-CITATIONS = [
-    {
-        "file": "smartcity/guidebook_v2.pdf",
-        "page": 12,
-        "title": "スマートシティガイドブック",
-        "version": "第2版",
-    },
-    {
-        "file": "public/cao_ai_senryaku_ronten_honbun.pdf",
-        "page": 5,
-        "title": "AIに関する暫定的な論点整理",
-        "version": "",
-    },
-]
+CITATIONS = (
+    FeedbackCitation("smartcity/guidebook_v2.pdf", 12, "スマートシティガイドブック", "第2版"),
+    FeedbackCitation(
+        "public/cao_ai_senryaku_ronten_honbun.pdf", 5, "AIに関する暫定的な論点整理", ""
+    ),
+)
 
 
 def _entry(**changes: object) -> FeedbackEntry:
@@ -63,7 +61,7 @@ def test_round_trip_keeps_japanese_punctuation_newlines_and_emoji(tmp_path: Path
         answer="資料に該当する記載が見つかりませんでした。",
         rating=-1,
         comment="全く関係ない😞\r\n次の行",
-        citations=[],
+        citations=(),
         created_at="2026-01-02T03:04:05+00:00",
     )
     ids = [store.record(first), store.record(second)]
@@ -71,7 +69,7 @@ def test_round_trip_keeps_japanese_punctuation_newlines_and_emoji(tmp_path: Path
     stored = store.entries()
     assert stored[0] == replace(first, created_at=stored[0].created_at)
     assert stored[1] == second  # a given created_at is kept as is
-    assert stored[0].citations[0]["title"] == "スマートシティガイドブック"
+    assert stored[0].citations[0].title == "スマートシティガイドブック"
     assert stored[1].comment == "全く関係ない😞\r\n次の行"
     # Citations are stored as readable JSON text (not \u escapes).
     with sqlite3.connect(tmp_path / "feedback.sqlite3") as conn:
@@ -114,7 +112,7 @@ def test_unwritable_location_raises_feedback_error_naming_the_file(tmp_path: Pat
 def test_export_csv_columns_and_rows(tmp_path: Path):
     store = FeedbackStore(tmp_path / "feedback.sqlite3")
     store.record(_entry())
-    store.record(_entry(rating=-1, citations=[], comment=""))
+    store.record(_entry(rating=-1, citations=(), comment=""))
     out = io.StringIO()
     assert store.export_csv(out) == 2
     rows = list(csv.reader(io.StringIO(out.getvalue())))
@@ -148,7 +146,7 @@ def test_csv_file_written_for_excel_parses_back_to_the_input(tmp_path: Path):
             answer="一行目\n二行目、三行目\r\n四行目",
             rating=-1,
             comment="🏙️ 絵文字と ＡＩ（全角）と ｽﾏｰﾄｼﾃｨ（半角）",
-            citations=[],
+            citations=(),
         ),
     ]
     for entry in entries:
@@ -169,8 +167,7 @@ def test_csv_file_written_for_excel_parses_back_to_the_input(tmp_path: Path):
             e.answer,
             e.comment,
             " / ".join(
-                " ".join(p for p in (c["title"], c["version"], f"p.{c['page']}") if p)
-                for c in e.citations
+                " ".join(p for p in (c.title, c.version, f"p.{c.page}") if p) for c in e.citations
             ),
             e.index_build,
             e.model,
