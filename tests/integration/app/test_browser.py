@@ -73,9 +73,14 @@ def test_ask_in_chromium_and_open_a_citation(server, tmp_path):
         expect(answer).to_contain_text("[1]", timeout=90_000)
         expect(answer).to_contain_text("2023")
         citation = answer.get_by_test_id("stExpander").first
+        # A click while the answer's run still draws the page can be lost to the next
+        # draw (seen with the machine busy): act once Streamlit says it is idle.
+        running = page.get_by_test_id("stStatusWidget")
+        expect(running).to_be_hidden(timeout=90_000)
         citation.locator("summary").click()
         expect(citation.get_by_text("ファイル:", exact=False)).to_be_visible()
         # The page image with the passage highlighted, one click away.
+        expect(running).to_be_hidden(timeout=90_000)
         citation.get_by_text("ページ画像を表示", exact=False).click()
         image = citation.get_by_test_id("stImage").locator("img")
         expect(image).to_be_visible(timeout=60_000)
