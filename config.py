@@ -186,9 +186,31 @@ class Settings:
                 f"設定 top_k は 1 から {TOP_K_MAX} までの整数です（設定値: {self.top_k!r}）"
             )
 
+    # Where the files beside the builds live (the builds themselves: index/store.py; the
+    # PDFs the chat serves: app/served_pdfs.py). Every other module asks here.
     @property
     def cache_dir(self) -> Path:
         return self.cache or self.index_dir / "cache"
+
+    @property
+    def file_cache_dir(self) -> Path:
+        """Parsed PDFs by sha256 (index/file_cache.py)."""
+        return self.cache_dir / "files"
+
+    @property
+    def vector_cache_file(self) -> Path:
+        """Passage vectors by text and model (index/vector_cache.py)."""
+        return self.cache_dir / "vectors.sqlite3"
+
+    @property
+    def ocr_cache_dir(self) -> Path:
+        """OCR pages by PDF sha256 and page (ingest/ocr.py)."""
+        return self.cache_dir / "ocr"
+
+    @property
+    def feedback_file(self) -> Path:
+        """Ratings and comments from the chat (app/feedback.py)."""
+        return self.index_dir / "feedback.sqlite3"
 
     def _measured(self) -> dict[str, float]:
         return MEASURED.get(self.model, MEASURED["*"])

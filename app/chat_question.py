@@ -169,7 +169,7 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
             try:
                 ocr_cache = ""
                 if (chunk.file, page) in searcher.ocr_pages:
-                    ocr_cache = str(searcher.settings.cache_dir / "ocr")
+                    ocr_cache = str(searcher.settings.ocr_cache_dir)
                 png = _page_png(str(path), page, chunk.text, ocr_cache, doc.sha256)
                 st.image(png, width="stretch")
             except (PageImageError, ValueError) as exc:  # its message names the file
@@ -287,7 +287,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
             model=searcher.meta.model,
         )
         try:
-            FeedbackStore(searcher.settings.index_dir / "feedback.sqlite3").record(entry)
+            FeedbackStore(searcher.settings.feedback_file).record(entry)
         except FeedbackError as exc:  # a damaged or foreign file: its message names it
             log.warning("feedback not stored: %s", exc)
             st.error(

@@ -535,7 +535,7 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
     from app.feedback import FeedbackError, FeedbackStore
 
     settings = _settings(args)
-    path = settings.index_dir / "feedback.sqlite3"
+    path = settings.feedback_file
     if not path.exists():
         print(f"フィードバックはまだありません（{shown(path)}）。", file=sys.stderr)
         return 0

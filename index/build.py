@@ -372,7 +372,7 @@ def build_index(
     with build_lock(settings.index_dir):
         # What a build that died (killed, disk full) left half-written.
         clear_unfinished(settings.index_dir)
-        FileCache(settings.cache_dir / "files").clear_partial()
+        FileCache(settings.file_cache_dir).clear_partial()
         return _build(corpus_dir, settings, on_file, on_embed, full)
 
 
@@ -411,7 +411,7 @@ def _build(
         return report
 
     t1 = time.perf_counter()
-    files = FileCache(settings.cache_dir / "files")
+    files = FileCache(settings.file_cache_dir)
     keys = {
         rel: cache_key(sha, _ingest_key(settings), manifest.get(rel)) for rel, sha in unique.items()
     }
@@ -507,7 +507,7 @@ def _build(
 
     t2 = time.perf_counter()
     try:
-        cache: VectorCache | None = VectorCache(settings.cache_dir / "vectors.sqlite3")
+        cache: VectorCache | None = VectorCache(settings.vector_cache_file)
     except (sqlite3.Error, OSError) as exc:  # the cache only saves time
         log.warning("ベクトルのキャッシュを開けません（すべて埋め込みます）: %s", exc)
         cache = None

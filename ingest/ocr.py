@@ -473,9 +473,7 @@ class OcrOptions:
         Every caller that reads pages (build, inspect, evaluation) goes through here."""
         if not settings.ocr:
             return None
-        return cls(
-            settings.cache_dir / "ocr", settings.ocr_max_pixels, settings.ocr_seconds_per_page
-        )
+        return cls(settings.ocr_cache_dir, settings.ocr_max_pixels, settings.ocr_seconds_per_page)
 
 
 _budget: PageBudget | None = None
