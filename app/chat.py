@@ -35,7 +35,7 @@ def _searcher_for(build: str) -> Searcher:
     # index.search, so switching to a new build does not load it again.
     settings = load_settings()
     searcher = Searcher(Path(build), settings)
-    if mismatch := corpus_mismatch(Path(build), settings.corpus_dir):
+    if mismatch := corpus_mismatch(Path(build), settings.corpus_dir, searcher.meta.corpus):
         log.warning("%s", mismatch)
     try:  # a build published while the chat runs: its new PDFs become servable now
         place_build_pdfs(settings.index_dir, Path(build), settings.corpus_dir)

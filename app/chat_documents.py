@@ -65,7 +65,8 @@ def documents_tab(searcher: Searcher) -> None:
             f"チャンク {len(searcher.chunks)} 件"
         )
     )
-    if mismatch := corpus_mismatch(searcher.build_dir, searcher.settings.corpus_dir):
+    # Drawn on every run of every session: the searcher's meta, not meta.json again.
+    if mismatch := corpus_mismatch(searcher.build_dir, searcher.settings.corpus_dir, meta.corpus):
         st.warning(escape(mismatch))
     st.subheader("索引した資料")
     latest = searcher.latest_files()

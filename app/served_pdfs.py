@@ -104,10 +104,11 @@ def place_build_pdfs(index_dir: Path, build: Path, corpus: Path) -> int:
         return publish_pdfs(index_dir, corpus, read_documents(build))
 
 
-def corpus_mismatch(build: Path, corpus: Path) -> str | None:
+def corpus_mismatch(build: Path, corpus: Path, recorded: str | None = None) -> str | None:
     """A message naming both folders when ``build`` was made from another corpus than the
-    configured one (the configured one is served), else None."""
-    recorded = read_meta(build).corpus
+    configured one (the configured one is served), else None. ``recorded``: the corpus
+    the build's meta.json names, when the caller has read it already."""
+    recorded = read_meta(build).corpus if recorded is None else recorded
     if not recorded or _same_folder(Path(recorded), corpus):
         return None
     return (

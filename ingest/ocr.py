@@ -28,8 +28,6 @@ behind, and on Linux the kernel kills it when the process that started it dies
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import functools
 import io
 import json
@@ -39,9 +37,7 @@ import multiprocessing
 import os
 import re
 import shutil
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -52,6 +48,7 @@ import cattrs
 from config import Settings
 from ingest.atomic import replacing
 from ingest.normalize import is_latin_letter
+from ingest.parent_death import die_with_parent, libc_prctl
 
 log = logging.getLogger(__name__)
 
@@ -216,31 +213,16 @@ def mend_misreads(words: list[str]) -> list[str]:
     return out
 
 
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-@functools.cache
-def _prctl() -> Callable[..., int] | None:
-    """libc's prctl, looked up before any fork (a forked child should only call it)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
-
-
 def _dies_with_us() -> Callable[[], None] | None:
     """What a child runs before it becomes Tesseract: ask the kernel for SIGKILL when its
     parent dies, then make sure the parent did not die before that (no signal then).
     The signal follows the *thread* that started the child; ours waits for it."""
-    prctl = _prctl()
-    if prctl is None:  # not Linux: Tesseract may outlive a killed build
+    if libc_prctl() is None:  # not Linux: Tesseract may outlive a killed build
         return None
     parent = os.getpid()
 
     def preexec() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        die_with_parent()
         if os.getppid() != parent:
             os._exit(1)
 

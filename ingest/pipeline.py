@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import errno
 import hashlib
 import logging
@@ -29,6 +27,7 @@ from ingest.cleaning import clean_pages, strip_line_numbers
 from ingest.normalize import clean_display
 from ingest.ocr import OcrOptions, PageBudget, use_budget
 from ingest.outline import read_outline
+from ingest.parent_death import die_with_parent
 from ingest.pdf_reader import UnreadablePDF, metadata_title, read_pdf
 from ingest.quality import PageQuality, assess
 from ingest.records import Chunk, Document, Page, SkippedFile
@@ -299,18 +298,6 @@ def _address_space() -> int:
 
 # How often a worker without a parent-death signal checks that its build is alive.
 WATCH_SECONDS = 1.0
-_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _ask_to_die_with_parent() -> bool:
-    """Linux: have the kernel send SIGKILL to this process when its parent dies."""
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
-    except (OSError, AttributeError):
-        return False
 
 
 def _build_alive(build_pid: int, forked: bool) -> bool:
@@ -353,7 +340,7 @@ def _die_with_build(build_pid: int) -> None:
     pool is created and used by the thread that iterates :func:`ingest_folder`.
     """
     forked = os.getppid() == build_pid
-    if forked and _ask_to_die_with_parent():
+    if forked and die_with_parent():
         # The build may have died between the fork and the prctl: no signal then.
         if not _build_alive(build_pid, forked):
             os._exit(1)

@@ -96,7 +96,7 @@ from ingest import pipeline
 from ingest.pipeline import ingest_folder
 corpus = Path(sys.argv[1])
 if sys.argv[2] == "watchdog":  # as on a system without PR_SET_PDEATHSIG
-    pipeline._ask_to_die_with_parent = lambda: False
+    pipeline.die_with_parent = lambda: False
 for result in ingest_folder(corpus, workers=2):
     print(result.file, flush=True)
 """
