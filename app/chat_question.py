@@ -26,13 +26,13 @@ from answer.question import check_question
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
 from app.corpus_paths import OutsideCorpus, corpus_file
 from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, FeedbackStore
-from app.page_image import PageImageError, page_as_pdf, render_page
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url, served_pdf
 from index.search import Passage, Searcher
 from ingest.ocr import NOTICE as OCR_NOTICE
 from ingest.ocr import OcrCache
+from ingest.page_render import PageImageError, page_as_pdf, render_page
 from ingest.pipeline import sha256_of
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import ingest.pdf_reader
-from app.page_image import render_page
 from ingest import ocr as ocr_module
 from ingest.ocr import OcrCache, OcrOptions, PageBudget, use_budget
+from ingest.page_render import render_page
 from ingest.pipeline import ingest_file, sha256_of
 from ingest.quality import OCR
 from tests.conftest import shared_pdf

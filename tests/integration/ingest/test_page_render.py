@@ -14,16 +14,14 @@ import pypdfium2
 import pytest
 from PIL import Image, ImageChops
 
-from app.page_image import (
+from ingest.normalize import fix_radicals
+from ingest.page_render import (
     HIGHLIGHT_RGBA,
     PageImage,
     PageImageError,
     fold,
-    match_spans,
-    merge_lines,
     render_page,
 )
-from ingest.normalize import fix_radicals
 from tests.conftest import shared_pdf
 
 pytestmark = pytest.mark.corpus
@@ -284,28 +282,6 @@ def test_fold_with_map_equals_folding_the_whole_text(cao: Path, page: int):
         for k, char in enumerate(folded.text):
             # Every folded character comes from the source characters it points at.
             assert char in _reference_fold(sample[folded.starts[k] : folded.ends[k]])
-
-
-def test_match_spans_uses_prefix_and_suffix_of_a_sentence_split_by_a_footer():
-    page = fold(
-        "前の文です。スマートシティの推進には、\n- 12 -\n地域の多様な主体の連携が欠かせない。次の文。"
-    ).text
-    passage = "スマートシティの推進には、地域の多様な主体の連携が欠かせない。"
-    spans = match_spans(page, passage)
-    expected = ["スマートシティの推進には、", "地域の多様な主体の連携が欠かせない。"]
-    assert [page[a:b] for a, b in spans] == [fold(text).text for text in expected]
-
-
-def test_merge_lines_gives_one_rectangle_per_line_and_per_vertical_column():
-    def row(y: float, x0: float, n: int) -> list[tuple[float, float, float, float]]:
-        return [(x0 + 10 * i, y, x0 + 10 * i + 10, y + 12) for i in range(n)]
-
-    two_lines = row(700, 60, 5) + row(682, 50, 3)
-    assert merge_lines(two_lines) == [(60, 700, 110, 712), (50, 682, 80, 694)]
-    column = [(300, 700 - 12 * i, 310, 712 - 12 * i) for i in range(4)]
-    assert merge_lines(column) == [(300, 664, 310, 712)]
-    two_columns = row(700, 60, 3) + row(700, 400, 3)  # same line, far apart: two rectangles
-    assert len(merge_lines(two_columns)) == 2
 
 
 def test_renders_from_several_threads_at_once_match_sequential_renders(cao: Path):

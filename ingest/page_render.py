@@ -1,4 +1,8 @@
-"""One PDF page -> a PNG with the cited passage highlighted, so staff can check a citation.
+"""One PDF page -> a PNG with the cited passage highlighted, so staff can check a citation;
+one page -> a PDF of its own, for "download this page".
+
+The chat asks for these (app/chat_question.py) and only shows them: opening and
+rendering PDFs is ingest's work, as are the OCR page renders (ingest/ocr.py).
 
 The passage is our extracted text, which differs from the PDF's text layer in
 whitespace, line breaks, full-width/half-width forms, Kangxi radicals and removed
