@@ -12,10 +12,10 @@ from answer.asked import AskedKind, asked_kinds, topic_of
 from answer.context import AnswerContext
 from answer.quotes import Quote, distinct
 from answer.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
+from collection import version_labels
 from config import Chooser
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, words_with_readings
-from ingest import version_labels
 
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
 # The version rule looks at the editions named in, and by, this many top passages.

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from collection.version_labels import without_marks
 from index.tokenize import lexical_tokens
-from ingest.version_labels import without_marks
 
 _POINTS_BACK = re.compile(
     r"^(それ|その|これ|この|あれ|あの|そこ|上記|前記|同じ|では|じゃあ|それでは|なら|ほか|他|"

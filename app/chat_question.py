@@ -29,11 +29,11 @@ from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, Feedbac
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url, served_pdf
+from collection.scan import sha256_of
 from index.search import Passage, Searcher
 from ingest.ocr import NOTICE as OCR_NOTICE
 from ingest.ocr import OcrCache
 from ingest.page_render import PageImageError, page_as_pdf, render_page
-from ingest.pipeline import sha256_of
 
 log = logging.getLogger(__name__)
 

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 from config import TOP_K_MAX, SettingsError, load_settings
 
 if TYPE_CHECKING:  # the commands import what they need when they run: `scqa --help` stays quick
+    from collection.records import SkippedFile
     from ingest.quality import PageQuality
-    from ingest.records import SkippedFile
 
 log = logging.getLogger("scqa")
 
@@ -83,7 +83,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     corpus = settings.corpus_dir
-    from ingest.pipeline import find_pdfs
+    from collection.scan import find_pdfs
 
     # Unchanged PDFs come from the cache without being read: the bar counts what is read.
     total = len(find_pdfs(corpus)) if corpus.is_dir() else 0
@@ -227,9 +227,10 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     """Per-page extraction quality of a PDF or a folder of PDFs."""
     from dataclasses import asdict
 
-    from ingest.catalog import load_manifest
+    from collection.manifest import load_manifest
+    from collection.scan import scan_corpus
     from ingest.ocr import OcrOptions
-    from ingest.pipeline import ingest_file, scan_corpus
+    from ingest.pipeline import ingest_file
     from ingest.quality import VERDICT_LABELS, summarize
 
     path: Path = args.path

@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from collection.scan import find_pdfs
 from config import load_settings
 from index.build import build_index
-from ingest.pipeline import find_pdfs
 
 
 def link_corpus(source: Path, target: Path, leave_out: set[str]) -> list[str]:

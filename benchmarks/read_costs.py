@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ONE = """
 import json, resource, sys, tempfile
 from pathlib import Path
-from ingest.catalog import load_manifest
+from collection.manifest import load_manifest
 from ingest.ocr import OcrOptions
 from ingest.pipeline import ingest_file
 
@@ -50,7 +50,7 @@ def main() -> int:
     parser.add_argument("--corpus", type=Path, required=True)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from ingest.pipeline import find_pdfs
+    from collection.scan import find_pdfs
 
     rows = []
     for pdf in find_pdfs(args.corpus):

@@ -30,12 +30,12 @@ from pathlib import Path
 from answer.compose import compose_answer
 from answer.context import AnswerContext
 from answer.quotes import Quote
+from collection.scan import sha256_of
 from index.search import Searcher
 from ingest.cleaning import clean_pages
 from ingest.normalize import for_matching
 from ingest.ocr import OcrOptions
 from ingest.pdf_reader import read_pdf
-from ingest.pipeline import sha256_of
 
 KS = (1, 5, 10)
 

@@ -19,9 +19,13 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
-from hashlib import sha256
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from collection.changes import compare_files, manifest_digest
+from collection.manifest import load_manifest
+from collection.records import SkippedFile
+from collection.scan import scan_files
+from collection.series import Edition, mark_series
 from config import Bm25Mode, Settings
 from index import versions
 from index.dense import (
@@ -61,20 +65,11 @@ from index.store import (
 )
 from index.tokenize import lexical_tokens
 from index.vector_cache import VectorCache, embed_with_cache
-from ingest import version_labels
-from ingest.catalog import load_manifest
 from ingest.chunking import ChunkSizes
 from ingest.ocr import OcrOptions, PageBudget
-from ingest.pipeline import (
-    FileResult,
-    ReadLimits,
-    ingest_folder,
-    scan_corpus,
-    sha256_of,
-    unreadable_reason,
-)
+from ingest.pipeline import FileResult, ReadLimits, ingest_folder
 from ingest.quality import PageQuality, summarize
-from ingest.records import Chunk, SkippedFile
+from ingest.records import Chunk
 
 log = logging.getLogger(__name__)
 
@@ -123,56 +118,6 @@ NO_TEXT = (
     "本文が残りませんでした（どのページも空か、文字化け・ページ番号・柱として除かれました）。"
     "PDF の中身を確認してください"
 )
-
-
-def duplicate_reason(kept: str) -> str:
-    return f"{kept} と同じ内容のため索引しません"
-
-
-@dataclass(frozen=True)
-class CorpusFiles:
-    """What a build reads: one path per distinct content, and what it leaves out and why."""
-
-    fingerprint: Mapping[str, str]  # every readable PDF: relative path -> sha256
-    unique: Mapping[str, str]  # the ones indexed: one path per sha256
-    skipped: tuple[SkippedFile, ...]  # loops, broken links, unreadable files, duplicates
-
-
-def scan_files(corpus_dir: Path, manifest: Mapping[str, object]) -> CorpusFiles:
-    """Hash every PDF of the corpus; a file that cannot be read is skipped, not fatal.
-
-    Copies of one PDF under several names are indexed once: otherwise one passage
-    is cited once per copy, and two copies of an old version, being "two documents
-    with one title", each become the latest of their own series. The copy named
-    in the manifest is kept, else the first path in sorted order.
-    """
-    scan = scan_corpus(corpus_dir)
-    skipped = list(scan.problems)
-    fingerprint: dict[str, str] = {}
-    for path in scan.pdfs:
-        rel = path.relative_to(corpus_dir).as_posix()
-        try:
-            fingerprint[rel] = sha256_of(path)
-        except OSError as exc:
-            skipped.append(SkippedFile(rel, unreadable_reason(exc)))
-    copies: dict[str, list[str]] = {}
-    for rel in sorted(fingerprint):
-        copies.setdefault(fingerprint[rel], []).append(rel)
-    unique: dict[str, str] = {}
-    for sha, rels in copies.items():
-        keep = next((r for r in rels if r in manifest), rels[0])
-        unique[keep] = sha
-        skipped += [SkippedFile(r, duplicate_reason(keep)) for r in rels if r != keep]
-    return CorpusFiles(
-        fingerprint=fingerprint,
-        unique=dict(sorted(unique.items())),
-        skipped=tuple(sorted(skipped, key=lambda f: f.file)),
-    )
-
-
-def manifest_digest(manifest: Mapping[str, object]) -> str:
-    """The manifest decides titles, versions and which of two copies is indexed."""
-    return sha256(repr(sorted(manifest.items())).encode("utf-8")).hexdigest()
 
 
 def _describe(exc: BaseException) -> str:
@@ -243,16 +188,6 @@ def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
     )
 
 
-def compare_files(before: Mapping[str, str], now: Mapping[str, str]) -> dict[str, list[str]]:
-    """added / updated / removed / unchanged, by relative path and sha256."""
-    return {
-        "added": sorted(f for f in now if f not in before),
-        "updated": sorted(f for f in now if f in before and before[f] != now[f]),
-        "removed": sorted(f for f in before if f not in now),
-        "unchanged": sorted(f for f in now if before.get(f) == now[f]),
-    }
-
-
 def _ingest_key(settings: Settings) -> dict[str, object]:
     """Settings that change what a PDF becomes (chunks and their tokens)."""
     return {
@@ -304,34 +239,17 @@ class _ModelLoader:
         return future.result() if future else _load(self._settings, member)
 
 
-def mark_series(documents: list[IndexedDocument]) -> list[IndexedDocument]:
+def with_series(documents: list[IndexedDocument]) -> list[IndexedDocument]:
     """The documents, each with its series (manifest, else inferred from the title) and
-    whether it is the newest version of that series."""
-    keys = {d.file: version_labels.sort_key(d.info.version, d.info.date) for d in documents}
-    groups: dict[str, list[IndexedDocument]] = {}
-    for d in documents:
-        groups.setdefault(versions.series_of(d.info), []).append(d)
-    series_of: dict[str, str] = {}
-    for series, members in groups.items():
-        seen = Counter(keys[d.file] for d in members)
-        for d in members:
-            # Two files with one title and no telling version apart (a report and its
-            # summary, both titled 「AI事業者ガイドライン案」) are two documents, not versions:
-            # otherwise one would hide the other as "older".
-            key = keys[d.file]
-            apart = len(members) == 1 or (key != (0, 0, 0.0) and seen[key] == 1)
-            # The path, not the stem: east/penguin_2024-01.pdf and west/penguin_2024-01.pdf
-            # are two documents, and a series named by the stem would make them one again.
-            name = PurePosixPath(d.file).with_suffix("").as_posix()
-            series_of[d.file] = series if apart else f"{series} ({name})"
-    newest: dict[str, tuple[tuple, str]] = {}
-    for d in documents:
-        key, series = keys[d.file], series_of[d.file]
-        if series not in newest or key > newest[series][0]:
-            newest[series] = (key, d.file)
-    latest = {file for _, file in newest.values()}
+    whether it is the newest version of that series (decided by collection/series.py)."""
+    marks = mark_series(
+        [
+            Edition(d.file, versions.series_of(d.info), d.info.version, d.info.date)
+            for d in documents
+        ]
+    )
     return [
-        replace(d, info=replace(d.info, series=series_of[d.file]), latest=d.file in latest)
+        replace(d, info=replace(d.info, series=marks[d.file].series), latest=marks[d.file].latest)
         for d in documents
     ]
 
@@ -486,7 +404,7 @@ def _build(
         raise BuildFailed(
             "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
         )
-    documents = mark_series(documents)
+    documents = with_series(documents)
 
     t1 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in chunks]

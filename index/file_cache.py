@@ -17,9 +17,10 @@ from pathlib import Path
 
 import cattrs
 
+from collection.records import SkippedFile
 from ingest.atomic import replacing
 from ingest.quality import PageQuality
-from ingest.records import Chunk, DocumentInfo, SkippedFile
+from ingest.records import Chunk, DocumentInfo
 
 # Bump when the ingest code changes what it produces; a change in the records' shape needs
 # no bump (such an entry fails to load and the PDF is read again).

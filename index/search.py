@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from collection import version_labels
 from config import CoverageWords, Fusion, Settings
 from index import versions
 from index.colloquial import without_request_words
@@ -31,7 +32,6 @@ from index.store import (
     read_vectors,
 )
 from index.tokenize import keep_word_breaks, lexical_tokens, topic_nouns
-from ingest import version_labels
 from ingest.records import Chunk
 from ingest.structure import is_toc_line
 

@@ -29,8 +29,9 @@ from typing import Any
 import cattrs
 import faiss
 
+from collection.records import SkippedFile
 from ingest.quality import PageQuality
-from ingest.records import Chunk, DocumentInfo, SkippedFile
+from ingest.records import Chunk, DocumentInfo
 
 # 2: chunks record where each page begins (page_starts, page_labels).
 FORMAT_VERSION = 2

@@ -76,11 +76,3 @@ class Chunk:
         if len(self.page_labels) == len(self.pages) and page in self.pages:
             return self.page_labels[self.pages.index(page)]
         return self.page_label if page == self.pages[0] else ""
-
-
-@dataclass(frozen=True)
-class SkippedFile:
-    """A file the build could not index, and why (in Japanese, for the operator)."""
-
-    file: str
-    reason: str

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from collection.scan import duplicate_reason
 from config import Settings
-from index.build import BuildFailed, build_index, duplicate_reason
+from index.build import BuildFailed, build_index
 from index.store import current_build, read_chunks, read_documents
 from tests.conftest import fill_disk, shared_pdf, write_pdf
 

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from index.build import build_index, is_up_to_date, mark_series
+from index.build import build_index, is_up_to_date, with_series
 from index.file_cache import CACHE_FORMAT
 from index.search import ModelMismatch, Searcher
 from index.store import IndexedDocument, current_build, read_chunks
@@ -159,7 +159,7 @@ def test_files_sharing_a_title_without_versions_are_two_documents_not_two_versio
             for v in ("2022-10", "2025-03", "2025-09")
         ),
     ]
-    marked = mark_series([IndexedDocument(DocumentInfo(**d), "0" * 64, 1, 1) for d in docs])
+    marked = with_series([IndexedDocument(DocumentInfo(**d), "0" * 64, 1, 1) for d in docs])
     by_file = {d.file.split("/")[-1]: d for d in marked}
     assert (
         by_file["cao_ai_senryaku_siryo2.pdf"].info.series

@@ -3,9 +3,10 @@ and a damaged entry is a miss (the PDF is read again), never an error."""
 
 import pytest
 
+from collection.scan import sha256_of
 from index.build import _keep
 from index.file_cache import FileCache, cache_key
-from ingest.pipeline import ingest_file, sha256_of
+from ingest.pipeline import ingest_file
 from tests.conftest import shared_pdf
 
 pytestmark = [pytest.mark.corpus, pytest.mark.slow]  # reads a real PDF

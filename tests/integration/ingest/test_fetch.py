@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.catalog import load_manifest
+from collection.manifest import load_manifest
 from ingest.fetch import FETCHED_NAME, fetch_documents
 from tests.conftest import shared_pdf
 

@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 import ingest.pdf_reader
+from collection.scan import sha256_of
 from ingest import ocr as ocr_module
 from ingest.ocr import OcrCache, OcrOptions, PageBudget, use_budget
 from ingest.page_render import render_page
-from ingest.pipeline import ingest_file, sha256_of
+from ingest.pipeline import ingest_file
 from ingest.quality import OCR
 from tests.conftest import shared_pdf
 

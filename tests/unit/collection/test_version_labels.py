@@ -1,8 +1,10 @@
 import pytest
 
-from ingest.version_labels import (
+from collection.version_labels import (
     VersionMark,
+    cover_date,
     edition_mentions,
+    infer_version,
     marks,
     same_version,
     satisfies,
@@ -56,3 +58,21 @@ def test_an_edition_matches_with_or_without_a_trailing_zero():
     assert not same_version(VersionMark(edition="1.1"), VersionMark(edition="1.0"))
     assert same_version(VersionMark(2022), VersionMark(2022, 10))
     assert not same_version(VersionMark(2022, 11), VersionMark(2022, 10))
+
+
+def test_version_labels_from_file_names_and_titles():
+    assert infer_version("digital_chiiki_service_datamodel_guidebook_beta_2025-09") == "2025-09"
+    assert infer_version("mhlw_model_shugyo_kisoku_r4_11") == "令和4年11月"
+    assert infer_version("x", "AI 事業者ガイドライン案（第 1.0 版）") == "第1.0版"
+    assert infer_version("スマートシティリファレンスアーキテクチャ 第４版") == "第4版"
+    assert infer_version("notes") == ""
+
+
+def test_a_cover_line_with_only_a_date_gives_the_version():
+    assert cover_date(["AI戦略チーム", "令和 6 年 5 月"]) == "令和6年5月"
+    assert (
+        cover_date(["2022 年（令和 4 年） 5 ⽉ 9 ⽇".replace("⽉", "月").replace("⽇", "日")])
+        == "2022-05"
+    )
+    # A date inside running text is not the document's date.
+    assert cover_date(["2023年6月に公表された報告では、次のように述べている。"]) == ""

@@ -1,62 +1,24 @@
 """Which document a PDF is: title, version, date and series.
 
-The corpus manifest (``manifest.toml`` in the corpus folder) is authoritative;
-any other PDF is described from its metadata, file name and first page.
+The corpus manifest (``collection/manifest.py``) is authoritative; any other PDF is
+described from its metadata, file name and first page.
 """
 
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
+from collection.manifest import ManifestEntry
+from collection.version_labels import COVER_LINES, cover_date, infer_version
 from ingest.records import DocumentInfo
-from ingest.version_labels import COVER_LINES, cover_date, infer_version
-
-MANIFEST_NAME = "manifest.toml"
 
 # Metadata titles that producers fill in automatically and that name nothing.
 _GENERIC_TITLES = re.compile(
     r"^(microsoft (word|powerpoint)|untitled|無題|powerpoint プレゼンテーション|スライド \d+|document\d*)",
     re.IGNORECASE,
 )
-
-
-@dataclass(frozen=True)
-class ManifestEntry:
-    file: str
-    title: str
-    version: str = ""
-    date: str = ""
-    series: str = ""
-    url: str = ""  # the official page that lists the document
-    pdf_url: str = ""  # the PDF itself, for `ingest.fetch`; empty when not known
-
-
-def load_manifest(corpus_dir: Path) -> dict[str, ManifestEntry]:
-    """Manifest entries keyed by file path relative to the corpus folder."""
-    path = corpus_dir / MANIFEST_NAME
-    if not path.exists():
-        return {}
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    entries: dict[str, ManifestEntry] = {}
-    for raw in data.get("document", []):
-        if "file" not in raw or "title" not in raw:
-            raise ValueError(f"{path}: every [[document]] needs file and title: {raw}")
-        entry = ManifestEntry(
-            file=str(raw["file"]).replace("\\", "/"),
-            title=str(raw["title"]),
-            version=str(raw.get("version", "")),
-            date=str(raw.get("date", "")),
-            series=str(raw.get("series", "")),
-            url=str(raw.get("url", "")),
-            pdf_url=str(raw.get("pdf_url", "")),
-        )
-        entries[entry.file] = entry
-    return entries
 
 
 _DOCUMENT_WORDS = re.compile(

@@ -1,10 +1,12 @@
 """Japanese version labels and dates, read in one place: 2025-09, 2022年10月, 令和4年11月,
 第4版, 第三版, 1.0版, 令和5年度版.
 
-Two readers use them: the catalog, which names a PDF's version from its file name,
-title and cover (:func:`infer_version`, :func:`cover_date`), and the search, which
-finds the version a question names and compares it with each document's
-(:func:`marks`, :func:`edition_mentions`, :func:`satisfies`).
+Three readers use them: the description of a PDF (``ingest/describe.py``), which
+names its version from its file name, title and cover (:func:`infer_version`,
+:func:`cover_date`); series marking (``collection/series.py``), which finds the newest
+version (:func:`sort_key`); and the search and the answer, which find the version a
+question names and compare it with each document's (:func:`marks`,
+:func:`edition_mentions`, :func:`satisfies`).
 """
 
 from __future__ import annotations
