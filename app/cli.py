@@ -485,7 +485,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from ingest.fetch import fetch_documents
+    from collection.fetch import fetch_documents
 
     settings = _settings(args)
     report = fetch_documents(

@@ -26,8 +26,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.corpus_paths import OutsideCorpus, corpus_file
+from atomic import replacing
 from index.store import IndexedDocument, builds, read_documents, read_meta
-from ingest.atomic import replacing
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import cattrs
 
+from atomic import replacing
 from collection.records import SkippedFile
-from ingest.atomic import replacing
 from ingest.quality import PageQuality
 from ingest.records import Chunk, DocumentInfo
 

@@ -45,8 +45,8 @@ from pathlib import Path
 
 import cattrs
 
+from atomic import replacing
 from config import Settings
-from ingest.atomic import replacing
 from ingest.normalize import is_latin_letter
 from ingest.parent_death import die_with_parent, libc_prctl
 

@@ -28,9 +28,9 @@ from typing import Literal
 from pypdf import PdfReader
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from atomic import replacing
 from collection.manifest import ManifestEntry, load_manifest
 from collection.scan import sha256_of
-from ingest.atomic import replacing
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""ingest.fetch against a real HTTP server on 127.0.0.1 (no mocks of urllib)."""
+"""collection.fetch against a real HTTP server on 127.0.0.1 (no mocks of urllib)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from collection.fetch import FETCHED_NAME, fetch_documents
 from collection.manifest import load_manifest
-from ingest.fetch import FETCHED_NAME, fetch_documents
 from tests.conftest import shared_pdf
 
 pytestmark = pytest.mark.corpus

@@ -2,7 +2,7 @@ import stat
 
 import pytest
 
-from ingest.atomic import replacing
+from atomic import replacing
 
 
 def test_the_target_is_replaced_whole_when_the_block_succeeds(tmp_path):
