@@ -24,11 +24,11 @@ from answer.context import AnswerContext
 from answer.followup import contextualize
 from answer.question import check_question
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
-from app.corpus_paths import OutsideCorpus, corpus_file
 from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, FeedbackStore
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url, served_pdf
+from collection.paths import OutsideCorpus, corpus_file
 from collection.scan import sha256_of
 from index.search import Passage, Searcher
 from ingest.ocr import NOTICE as OCR_NOTICE

@@ -25,8 +25,8 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 
-from app.corpus_paths import OutsideCorpus, corpus_file
 from atomic import replacing
+from collection.paths import OutsideCorpus, corpus_file
 from index.store import IndexedDocument, builds, read_documents, read_meta
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def publish_pdfs(index_dir: Path, corpus_dir: Path, documents: Iterable[IndexedD
     """Make every indexed PDF servable; drop those no build on disk still cites.
 
     Returns how many files were placed. A document whose ``file`` does not name a
-    file of the corpus (see :func:`app.corpus_paths.corpus_file`), or names one whose
+    file of the corpus (see :func:`collection.paths.corpus_file`), or names one whose
     content is not the indexed sha256, is refused and logged, never linked. A PDF that cannot be placed (a full disk) raises
     :class:`PdfNotPlaced` naming every such file, after the others are placed.
     """
