@@ -295,7 +295,9 @@ def _features(
         "bigrams": _share(query_bigrams, grams),
         "novel": len(tokens - query_set) / len(tokens) if tokens else 0.0,
         "log_chars": math.log1p(len(text)),
-        "complete": float(text.rstrip().endswith(("。", "．", "）。"))),
+        # A statement: ends on 「。」 (「．」 ends no sentence, ingest/japanese.py); the model
+        # was trained with 「？」 and closing brackets not counting.
+        "complete": float(text.rstrip().endswith("。")),
         "block": float(block),
         "holds_value": float(holds),
         "holds_value_near_topic": float(near_topic),

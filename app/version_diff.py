@@ -22,7 +22,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from typing import Literal
 
-from ingest.normalize import fix_radicals, fold_mapped
+from ingest.japanese import match_key
+from ingest.normalize import fold_mapped
 from ingest.records import Chunk
 
 # Texts at least this similar (difflib ratio on normalized text) count as unchanged:
@@ -47,7 +48,6 @@ MERGE_GAP = 4
 SAMPLE_CHARS = 80
 
 _SEPARATOR = " > "
-_SPACE = re.compile(r"\s+")
 # Leading numbering of a heading after NFKC: 第4章, 4.1, 4.1., 1), (1), a); not the 3 of 3D.
 _NUMBERING = re.compile(
     r"^\s*(?:第[0-9]+[章節項部編]|\(?[0-9a-zA-Z]{1,2}\)|[0-9]+(?:\.[0-9]+)*\.?(?![0-9A-Za-z]))"
@@ -105,10 +105,6 @@ class _Section:
     order: int  # position of its first chunk in the document
 
 
-def _normalize(text: str) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", fix_radicals(text)))
-
-
 def _normalize_mapped(raw: str) -> tuple[str, tuple[int, ...]]:
     """Normalized text plus, for each of its characters, the raw index it came from."""
     folded = fold_mapped(raw, _normalize_group)
@@ -117,7 +113,7 @@ def _normalize_mapped(raw: str) -> tuple[str, tuple[int, ...]]:
 
 @lru_cache(maxsize=8192)
 def _normalize_group(group: str) -> str:  # a character and its marks; few distinct ones
-    return _normalize(group)
+    return match_key(group)
 
 
 def _split_number(element: str) -> tuple[str, str]:
@@ -128,7 +124,7 @@ def _split_number(element: str) -> tuple[str, str]:
     if not number and (m := _NUMBERING.match(text)):
         number = m.group()
         text = text[m.end() :] or text
-    return _normalize(number), _normalize(text).lower()
+    return match_key(number), match_key(text).lower()
 
 
 def _unnumbered(path: str) -> tuple[str, ...]:
@@ -148,7 +144,7 @@ def _sections(chunks: Sequence[Chunk]) -> list[_Section]:
     """Chunks grouped by normalized section path, in document order."""
     grouped: dict[str, list[Chunk]] = {}
     for chunk in chunks:
-        grouped.setdefault(_normalize(chunk.section), []).append(chunk)
+        grouped.setdefault(match_key(chunk.section), []).append(chunk)
     sections = []
     for order, (key, members) in enumerate(grouped.items()):
         path = members[0].section

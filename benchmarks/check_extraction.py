@@ -15,22 +15,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import subprocess
-import unicodedata
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from index.store import current_build, read_chunks
 from ingest.cleaning import edge_key
-from ingest.normalize import fix_radicals
+from ingest.japanese import match_key
 from ingest.pdf_reader import UnreadablePDF, read_pdf
 
 REPEAT_SHARE = 0.5
 
 
 def norm(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", fix_radicals(text)))
+    return match_key(text)
 
 
 def pdftotext(pdf: Path, first: int, last: int) -> str:

@@ -39,6 +39,8 @@ from fpdf import FPDF
 from fpdf.enums import Align, WrapMode
 from pypdf import PdfReader
 
+from ingest.japanese import match_key
+
 log = logging.getLogger("jaquad_pdfs")
 
 REPO = Path(__file__).resolve().parents[1]
@@ -255,8 +257,8 @@ def question_lines(
 
 
 def squeeze(text: str) -> str:
-    """NFKC with all white space removed: the form evaluation/evaluate.py compares in."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    """The matching key: the form evaluation/evaluate.py compares in."""
+    return match_key(text)
 
 
 def verify(corpus: Path, pages: list[PrintedPage], sample: int, seed: int) -> list[float]:

@@ -33,6 +33,7 @@ from answer.quotes import Quote
 from collection.scan import sha256_of
 from index.search import Searcher
 from ingest.cleaning import clean_pages
+from ingest.japanese import match_key
 from ingest.normalize import for_matching
 from ingest.ocr import OcrOptions
 from ingest.pdf_reader import read_pdf
@@ -50,8 +51,9 @@ class Question:
 
 
 def squeeze(text: str) -> str:
-    """The form answers and key phrases are compared in: NFKC, no white space."""
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    """The form answers and key phrases are compared in: the matching key (NFKC, radicals
+    repaired, no white space)."""
+    return match_key(text)
 
 
 def holds_key_phrase(answer_text: str, key_phrases: tuple[str, ...]) -> bool:

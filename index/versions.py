@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Set
 from dataclasses import dataclass
 
+from ingest.japanese import match_key
 from ingest.normalize import for_matching
-from ingest.outline import match_key
 from ingest.records import DocumentInfo
 
 # Passages of two versions are "the same" above this character-trigram Jaccard similarity.

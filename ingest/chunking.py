@@ -17,7 +17,8 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from ingest.outline import OutlineEntry, match_key
+from ingest.japanese import ends_sentence, match_key, split_sentences
+from ingest.outline import OutlineEntry
 from ingest.records import Chunk, DocumentInfo, Page
 from ingest.structure import SectionTracker, heading_level, starts_enumeration
 from ingest.tables import is_table_row
@@ -51,9 +52,6 @@ BODY_AFTER_TITLE = 8
 # Detected headings sit below every outline level when an outline is present.
 DETECTED_BELOW_OUTLINE = 10
 
-# A sentence ends at 。！？ (and their ASCII forms), with any closing brackets after them.
-_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+[」』）)】〕]*|$)")
-_ENDS_SENTENCE = re.compile(r"[。！？!?][」』）)】〕]*$")
 _FOOTNOTE = re.compile(r"^([0-9]{1,2}\s+(https?://\S+|\S.{0,150})|https?://\S+.{0,150})$")
 _NUMBERED = re.compile(r"^([0-9０-９]{1,2})[.．]\s*\S.{0,30}$")
 _CONTINUATION = re.compile("^[\u3041-\u3093、，]")
@@ -80,10 +78,6 @@ class _Unit:
         return self.level is not None
 
 
-def split_sentences(block: str) -> list[str]:
-    return [s for s in (m.group() for m in _SENTENCE.finditer(block)) if s.strip()]
-
-
 def _hard_split(text: str, limit: int) -> list[str]:
     """Cut an over-long sentence (a table row run, a URL list) near commas or spaces."""
     parts: list[str] = []
@@ -100,7 +94,7 @@ def _hard_split(text: str, limit: int) -> list[str]:
 def is_prose(page: Page) -> bool:
     """Running text (most paragraphs end a sentence), as opposed to a slide or a table page."""
     body = [b for b in page.lines if heading_level(b) is None]
-    ended = sum(1 for b in body if _ENDS_SENTENCE.search(b))
+    ended = sum(1 for b in body if ends_sentence(b))
     return bool(body) and ended >= PROSE_SHARE * len(body)
 
 
@@ -135,7 +129,7 @@ def _footnote_start(page: Page) -> int:
     for index in range(len(lines) - 1, max(-1, len(lines) - FOOTNOTE_WINDOW - 1), -1):
         if _FOOTNOTE.match(lines[index]):
             start = index
-        elif len(lines[index]) > FOOTNOTE_TAIL_CHARS or _ENDS_SENTENCE.search(lines[index]):
+        elif len(lines[index]) > FOOTNOTE_TAIL_CHARS or ends_sentence(lines[index]):
             break
     return start
 
@@ -218,7 +212,7 @@ def _units(pages: Sequence[Page], outline: Sequence[OutlineEntry]) -> Iterator[_
                     sentence, (page.number,), i == 0, caption=i == 0 and bool(_CAPTION.match(block))
                 )
                 last_on_page = index == last_body and i == len(sentences) - 1
-                if may_carry and last_on_page and not row and not _ENDS_SENTENCE.search(sentence):
+                if may_carry and last_on_page and not row and not ends_sentence(sentence):
                     carry = unit
                 else:
                     yield unit

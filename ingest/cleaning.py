@@ -7,11 +7,11 @@ recognisable by repetition across pages.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from itertools import pairwise
 
+from ingest.japanese import ends_with_full_stop, match_key
 from ingest.normalize import clean_display, join_lines
 from ingest.records import Page
 from ingest.structure import is_heading, starts_item
@@ -35,8 +35,6 @@ _PAGE_NUMBER = re.compile(
     r"^[-–—‐－ー(（\[]?\s*(p\.?|ページ)?\s*\d{1,4}\s*(/\s*\d{1,4})?\s*[-–—‐－ー)）\]]?$"
 )
 _STANDALONE_NUMBER = re.compile(r"^[-–—‐－(（]?\s*(\d{1,4})\s*[-–—‐－)）]?$")
-# Only a full stop ends a paragraph; a closing bracket often ends a wrapped line mid-sentence.
-_SENTENCE_END = tuple("。．！？!?")
 _CONTINUES = tuple("、，,・")
 # Footnotes at a page's foot: 「9」 then a URL, 「9 https://…」, or a bare URL line.
 _BARE_NUMBER = re.compile(r"^[0-9]{1,2}$")
@@ -48,10 +46,8 @@ _HIRAGANA_START = re.compile("^[\u3041-\u3093]")
 
 
 def edge_key(line: str) -> str:
-    """Identity of a line for repetition counting: NFKC, no spaces, digits as '#'."""
-    key = unicodedata.normalize("NFKC", line)
-    key = re.sub(r"\s+", "", key)
-    return re.sub(r"\d+", "#", key)
+    """Identity of a line for repetition counting: its matching key, digits as '#'."""
+    return re.sub(r"\d+", "#", match_key(line))
 
 
 def strip_line_numbers(lines: list[str]) -> list[str]:
@@ -189,7 +185,7 @@ def join_paragraphs(lines: list[str]) -> list[str]:
         ends_here = (
             is_table_row(line)
             or is_table_row(nxt)
-            or line.endswith(_SENTENCE_END)
+            or ends_with_full_stop(line)
             or (is_heading(line) and not wrapped)
             or (full and len(line) < 0.7 * full and not continues)
             or not nxt

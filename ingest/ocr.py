@@ -49,6 +49,7 @@ from atomic import replacing
 from config import Settings
 from ingest.normalize import is_latin_letter
 from ingest.parent_death import die_with_parent, libc_prctl
+from ingest.records import Box
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +74,6 @@ LOW_CONFIDENCE = 60.0
 # Bump when the reading changes (dpi, models, clean-up): cached pages are read again.
 OCR_FORMAT = 5
 NOTICE = "OCR で読み取った文字です。原本のページで確認してください。"
-
-# A box in PDF points as PDFium gives character boxes: left, bottom, right, top.
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)

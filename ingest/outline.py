@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from pypdf import PdfReader
@@ -55,8 +54,3 @@ def read_outline(reader: PdfReader) -> list[OutlineEntry]:
         log.warning("outline unreadable: %s", exc)
         return []
     return entries
-
-
-def match_key(text: str) -> str:
-    """Comparable form of a heading: NFKC, no spaces."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))

@@ -32,7 +32,9 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 from PIL import Image, ImageDraw
 
-from ingest.normalize import Folded, fix_radicals, fold_mapped
+from ingest.japanese import match_key, split_sentences
+from ingest.normalize import Folded, fold_mapped
+from ingest.records import Box
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +53,8 @@ PNG_COMPRESS_LEVEL = 1
 
 _PDFIUM_LOCK = threading.Lock()
 
-# Sentence ends and line breaks split a passage into pieces that are looked up whole.
-_PIECE_SPLIT = re.compile(r"(?<=[。．！？!?])|[\r\n]+")
+# Line breaks, and sentence ends within a line, split a passage into pieces looked up whole.
+_LINE_BREAKS = re.compile(r"[\r\n]+")
 # Dashes and long-vowel marks that PDF producers use for one another.
 _DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc", "-"))
 _TILDES = str.maketrans(dict.fromkeys("\u301c\uff5e", "~"))
@@ -77,7 +79,9 @@ def _is_dropped(char: str) -> bool:
 
 
 def _fold_group(group: str) -> str:
-    folded = unicodedata.normalize("NFKC", fix_radicals(group)).lower()
+    # The matching key (NFKC, radicals repaired, no white space), lower-cased, with dashes
+    # and tildes made one; the page's own controls and symbol-font glyphs dropped.
+    folded = match_key(group).lower()
     return "".join(c for c in folded.translate(_DASHES).translate(_TILDES) if not _is_dropped(c))
 
 
@@ -89,7 +93,8 @@ def fold(chars: Sequence[str]) -> Folded:
 def _pieces(passage: str) -> list[str]:
     """Folded sentences and lines of the passage long enough to be looked up on their own."""
     # A leading 「・」 may stand for a symbol-font bullet that the page text does not have.
-    pieces = (fold(part).text.lstrip("・") for part in _PIECE_SPLIT.split(passage))
+    parts = (s for line in _LINE_BREAKS.split(passage) for s in split_sentences(line))
+    pieces = (fold(part).text.lstrip("・") for part in parts)
     return [piece for piece in pieces if len(piece) >= MIN_PIECE_CHARS]
 
 
@@ -131,9 +136,6 @@ def match_spans(page_text: str, passage: str) -> list[tuple[int, int]]:
             spans.append((start, start + len(part)))
             cursor = start + len(part)
     return sorted(set(spans))
-
-
-Box = tuple[float, float, float, float]  # left, bottom, right, top in PDF points
 
 
 def _continues(line: Box, last: Box, box: Box) -> bool:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
+# A rectangle on a page in PDF points, as PDFium gives character boxes: left, bottom,
+# right, top. OCR characters carry one (ingest/ocr.py); page images highlight them.
+Box = tuple[float, float, float, float]
+
 
 @dataclass(frozen=True)
 class Page:

@@ -2,8 +2,9 @@ import itertools
 
 import pytest
 
-from ingest.chunking import MAX_CHARS, ChunkSizes, chunk_pages, split_sentences
+from ingest.chunking import MAX_CHARS, ChunkSizes, chunk_pages
 from ingest.cleaning import clean_pages
+from ingest.japanese import split_sentences
 from ingest.pdf_reader import read_pdf
 from ingest.records import DocumentInfo, Page
 from tests.conftest import shared_pdf
