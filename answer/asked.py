@@ -1,4 +1,7 @@
-"""What kind of value a question asks for, and whether a quoted sentence gives it.
+"""What a question asks: the kind of value it wants and whether a quoted sentence gives
+it, its asking words (who, where, when ...), and its topic without them. The answer's
+decline (answer/compose.py) and the sentence selector (answer/selector.py) both read a
+question through this module, in one form (NFKC: ２０２３ is a year, ﾃﾞｰﾀ is データ).
 
 Near misses such as 「データ連携基盤の導入にかかる補助率は？」 or 「所長はどなた？」
 share most of their words with real passages, so word coverage alone accepts
@@ -156,21 +159,48 @@ KINDS = (
 )
 
 
+# The asking words of a question, by what they ask about: features of the sentence
+# selector (asks_who ... asks_what), wider than KINDS, which ask for a value of a shape.
+ASKING_WORDS = {
+    "who": re.compile(r"誰|だれ|どなた|何者|どの人|どんな人"),
+    "where": re.compile(r"どこ|何処|どの(国|地域|都市|県|州|町|場所|あたり)|どちら"),
+    "when": re.compile(r"いつ|何年|何月|何日|何時|何世紀|何歳|時期|年代"),
+    "howmany": re.compile(
+        r"何(人|個|回|件|社|校|名|種類|つ|円|万|億|倍|割|%|パーセント|メートル|キロ|位|番)"
+        r"|いくつ|いくら|どれ(くらい|ぐらい|ほど)|どの(くらい|ぐらい|程度)|何割"
+    ),
+    "why": re.compile(r"なぜ|なんで|どうして|理由|目的|原因"),
+    "how": re.compile(r"どう(やって|すれば|したら|やれば)?|どのよう|どんな|方法|やり方|手順"),
+    "what": re.compile(r"何|なに|なん"),
+}
+
+
+def _asking_form(text: str) -> str:
+    """The form every pattern of this module reads."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def asked_kinds(question: str) -> list[AskedKind]:
     """The kinds of value a question asks for (none for 「都市OSとは何ですか」)."""
-    question = unicodedata.normalize("NFKC", question)
+    question = _asking_form(question)
     return [kind for kind in KINDS if kind.asks.search(question)]
 
 
+def asked_words(question: str) -> dict[str, bool]:
+    """Which of the ASKING_WORDS the question uses (「なんでふりがな必要なの」: why, what)."""
+    question = _asking_form(question)
+    return {wh: bool(pattern.search(question)) for wh, pattern in ASKING_WORDS.items()}
+
+
 def gives(kind: AskedKind, sentence: str) -> bool:
-    return kind.gives(unicodedata.normalize("NFKC", sentence))
+    return kind.gives(_asking_form(sentence))
 
 
 def value_spans(kinds: list[AskedKind], sentence: str) -> list[tuple[int, int]]:
     """Where in ``sentence`` (as displayed) the values of the asked kinds stand, merged and
     in order: what the answer shows in bold. Matching is on NFKC text (２０２３ is a year)
     and mapped back character by character."""
-    folded = fold_mapped(sentence, lambda group: unicodedata.normalize("NFKC", group))
+    folded = fold_mapped(sentence, _asking_form)
     text, origin = folded.text, folded.starts
     spans = sorted(
         (origin[a], folded.ends[b - 1]) for kind in kinds for a, b in kind.gives.spans(text)
@@ -188,7 +218,7 @@ def value_spans(kinds: list[AskedKind], sentence: str) -> list[tuple[int, int]]:
 def topic_of(question: str) -> str:
     """The question without the words that ask for a value (補助率, いつ, 何件 ...): what the
     value must be about. 「データ連携基盤の補助率は？」 -> 「データ連携基盤の？」."""
-    question = unicodedata.normalize("NFKC", question)
+    question = _asking_form(question)
     for kind in KINDS:
         question = kind.asks.sub(" ", question)
     return question

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from answer.asked import AskedKind, gives, topic_of, value_spans
+from answer.asked import ASKING_WORDS, AskedKind, asked_words, gives, topic_of, value_spans
 from answer.context import AnswerContext
 from answer.quotes import LEAD, Quote, items_after, quotable, quote_of, sentences_of
 from index.search import Passage, SearchResult
@@ -39,19 +39,6 @@ WINDOW = 1
 # 「いつ」 (docs/retrieval.md, "No answer").
 EVIDENCE_COVERAGE = 0.2
 
-# What the question asks for, by its asking words (NFKC text).
-_WH = {
-    "who": re.compile(r"誰|だれ|どなた|何者|どの人|どんな人"),
-    "where": re.compile(r"どこ|何処|どの(国|地域|都市|県|州|町|場所|あたり)|どちら"),
-    "when": re.compile(r"いつ|何年|何月|何日|何時|何世紀|何歳|時期|年代"),
-    "howmany": re.compile(
-        r"何(人|個|回|件|社|校|名|種類|つ|円|万|億|倍|割|%|パーセント|メートル|キロ|位|番)"
-        r"|いくつ|いくら|どれ(くらい|ぐらい|ほど)|どの(くらい|ぐらい|程度)|何割"
-    ),
-    "why": re.compile(r"なぜ|なんで|どうして|理由|目的|原因"),
-    "how": re.compile(r"どう(やって|すれば|したら|やれば)?|どのよう|どんな|方法|やり方|手順"),
-    "what": re.compile(r"何|なに|なん"),
-}
 _DATE = re.compile(r"\d+\s*(年|月|日|世紀)|明治|大正|昭和|平成|令和|元年|[上中下]旬|年度")
 _REASON = re.compile(r"ため|から|ので|により|によって|よって|目的|理由")
 _WORD = re.compile(r"\w")
@@ -81,7 +68,7 @@ FEATURES = (
     "asks_value",  # the question asks for a date, amount, count, name, contact, version
     "holds_value",  # the sentence holds a value of that kind
     "holds_value_near_topic",  # ... and the topic words are near it
-    *(f"asks_{wh}" for wh in _WH),
+    *(f"asks_{wh}" for wh in ASKING_WORDS),
     "has_person",
     "has_place",
     "has_proper",
@@ -110,12 +97,6 @@ class Candidate:
 
 
 _INDEX = {name: i for i, name in enumerate(FEATURES)}
-
-
-def asked_words(question: str) -> dict[str, bool]:
-    """Which kinds of thing the question asks for, by its asking words."""
-    text = unicodedata.normalize("NFKC", question)
-    return {wh: bool(pattern.search(text)) for wh, pattern in _WH.items()}
 
 
 def _bigrams(text: str) -> set[str]:

@@ -10,7 +10,6 @@ from answer.selector import (
     QUESTION_FEATURES,
     WEIGHTS,
     Selector,
-    asked_words,
     load_selector,
     question_features,
 )
@@ -30,20 +29,6 @@ def test_weights_for_other_features_are_refused(tmp_path):
     data["sentences"]["features"] = data["sentences"]["features"][:-1]
     with pytest.raises(ValueError, match="train_selector"):
         Selector.from_json(data)
-
-
-@pytest.mark.parametrize(
-    ("question", "asks"),
-    [
-        ("それっていつから始まるの", "when"),
-        ("説明会どこでやってる？", "where"),
-        ("何人くらい来たの", "howmany"),
-        ("ﾃﾞｰﾀ連携基盤って誰が作ったの", "who"),  # half-width katakana
-        ("なんでふりがな必要なの", "why"),
-    ],
-)
-def test_what_a_colloquial_question_asks_for(question, asks):
-    assert asked_words(question)[asks]
 
 
 def test_question_features_read_the_best_two_probabilities_and_a_missing_value():
