@@ -448,7 +448,7 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evaluation.evaluate import evaluate, load_questions, markdown_table
+    from evaluation.evaluate import Compared, evaluate, load_questions, markdown_table
     from index.search import Searcher, model_of
     from index.store import current_build
 
@@ -466,19 +466,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for name, overrides in variants:
             settings = base.with_overrides(**overrides)
             report = evaluate(Searcher(build, settings), questions)
-            if not args.show_misses:
-                report.pop("misses")
-            rows.append(
-                {
-                    "index": str(base.index_dir),
-                    "model": settings.model,
-                    "variant": name,
-                    "overrides": overrides,
-                    **report,
-                }
-            )
+            rows.append(Compared(str(base.index_dir), settings.model, name, overrides, report))
     if args.json:
-        print(json.dumps(rows if len(rows) > 1 else rows[0], ensure_ascii=False, indent=1))
+        dicts = [r.to_dict(misses=args.show_misses) for r in rows]
+        print(json.dumps(dicts if len(dicts) > 1 else dicts[0], ensure_ascii=False, indent=1))
     else:
         print(markdown_table(rows))
     return 0

@@ -98,12 +98,13 @@ def main() -> None:
                 for name, query in FULL if group in ("models", "combos") else QUICK:
                     searcher = Searcher.open(settings.with_overrides(**query))
                     r = evaluate(searcher, questions)
-                    o, u = r["overall"], r["unanswerable"]
+                    o, d = r.overall, r.declines
                     print(
-                        f"| {describe(build)} | {name} | {o['recall@1']:.3f} | {o['recall@5']:.3f} "
-                        f"| {o['recall@10']:.3f} | {o['mrr@10']:.3f} | {o['ndcg@10']:.3f} "
-                        f"| {u['declined']}/{u['n']} | {r['answerable_declined']}/{o['n']} "
-                        f"| {r['latency_ms']['p95']:.1f} | {report.chunks} | {seconds:.0f} |",
+                        f"| {describe(build)} | {name} | {o.recall_at_1:.3f} | {o.recall_at_5:.3f} "
+                        f"| {o.recall_at_10:.3f} | {o.mrr_at_10:.3f} | {o.ndcg_at_10:.3f} "
+                        f"| {d.unanswerable_declined}/{d.unanswerable} "
+                        f"| {d.answerable_declined}/{o.n} "
+                        f"| {r.latency.p95_ms:.1f} | {report.chunks} | {seconds:.0f} |",
                         flush=True,
                     )
 

@@ -24,7 +24,7 @@ import statistics
 import time
 import unicodedata
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from answer.compose import compose_answer
@@ -38,7 +38,8 @@ from ingest.normalize import for_matching
 from ingest.ocr import OcrOptions
 from ingest.pdf_reader import read_pdf
 
-KS = (1, 5, 10)
+# How deep each question's ranking is read: recall@10, MRR@10 and nDCG@10.
+DEPTH = 10
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def ideal_hits(question: Question, chunks_by_page: dict[tuple[str, int], set[int
     for file, pages in question.gold:
         ids = set().union(*(chunks_by_page.get((file, p), set()) for p in pages))
         best = max(best, len(ids))
-    return min(max(best, 1), max(KS))
+    return min(max(best, 1), DEPTH)
 
 
 def ndcg(gains: list[bool], ideal: int) -> float:
@@ -148,26 +149,152 @@ def ndcg(gains: list[bool], ideal: int) -> float:
     return min(dcg / idcg, 1.0)
 
 
-def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]:
+@dataclass(frozen=True)
+class Metrics:
+    """Retrieval and answer-text figures over the answerable questions of one kind, or
+    of all of them. Recall and MRR count the rank of the first passage from a gold page;
+    a question whose gold page is not in the top 10 counts as 0."""
+
+    n: int
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_10: float
+    mrr_at_10: float
+    ndcg_at_10: float
+    answer_has_key: float  # NaN when no question has key phrases
+    n_keyed: int
+    # The same share among questions whose gold page is in the top 5: the answer given
+    # that retrieval found the page. Measured over all questions only (NaN per kind).
+    answer_has_key_when_found: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "recall@1": self.recall_at_1,
+            "recall@5": self.recall_at_5,
+            "recall@10": self.recall_at_10,
+            "mrr@10": self.mrr_at_10,
+            "ndcg@10": self.ndcg_at_10,
+            "n": self.n,
+            "answer_has_key": self.answer_has_key,
+            "n_keyed": self.n_keyed,
+            "answer_has_key_when_found": self.answer_has_key_when_found,
+        }
+
+
+@dataclass(frozen=True)
+class Declines:
+    """Declines as the chat would make them, on the passages it shows."""
+
+    unanswerable: int  # questions with no gold page
+    unanswerable_declined: int  # ... of which declined, as they should be
+    answerable_declined: int  # answerable questions declined: each a miss
+
+
+@dataclass(frozen=True)
+class QuotesOnPage:
+    """Quoted sentences of answers, and how many are printed on the page cited."""
+
+    checked: int
+    on_page: int
+
+    def share(self) -> str:
+        return f"{self.on_page / self.checked:.3f} ({self.checked})" if self.checked else "—"
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Search time per question (the answer's composition not included)."""
+
+    p50_ms: float
+    p95_ms: float
+
+
+@dataclass(frozen=True)
+class Miss:
+    """An answerable question whose gold page is not in the top 5 (rank None: not in the
+    top 10)."""
+
+    id: str
+    question: str
+    rank: int | None
+
+
+@dataclass(frozen=True)
+class EvaluationReport:
+    overall: Metrics
+    per_kind: dict[str, Metrics]  # by kind, sorted
+    declines: Declines
+    quotes_on_cited_page: QuotesOnPage
+    latency: Latency
+    misses: tuple[Miss, ...]
+
+    def to_dict(self, misses: bool = True) -> dict[str, object]:
+        """The report as `scqa eval --json` writes it."""
+        out: dict[str, object] = {
+            "overall": self.overall.to_dict(),
+            "per_kind": {kind: m.to_dict() for kind, m in self.per_kind.items()},
+            "unanswerable": {
+                "n": self.declines.unanswerable,
+                "declined": self.declines.unanswerable_declined,
+            },
+            "answerable_declined": self.declines.answerable_declined,
+            "quotes_on_cited_page": {
+                "n": self.quotes_on_cited_page.checked,
+                "on_page": self.quotes_on_cited_page.on_page,
+            },
+            "latency_ms": {"p50": self.latency.p50_ms, "p95": self.latency.p95_ms},
+        }
+        if misses:
+            out["misses"] = [asdict(m) for m in self.misses]
+        return out
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One configuration's report: a row of `scqa eval`'s side-by-side table."""
+
+    index: str
+    model: str
+    variant: str
+    overrides: dict[str, object]
+    report: EvaluationReport
+
+    def to_dict(self, misses: bool = True) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "model": self.model,
+            "variant": self.variant,
+            "overrides": self.overrides,
+            **self.report.to_dict(misses),
+        }
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """One answerable question's result, before it is counted."""
+
+    kind: str
+    rank: int | None
+    ndcg: float
+    held_key: bool | None  # None: the question has no key phrases
+
+
+def evaluate(searcher: Searcher, questions: list[Question]) -> EvaluationReport:
     chunks_by_page: dict[tuple[str, int], set[int]] = defaultdict(set)
     for i, chunk in enumerate(searcher.chunks):
         for page in chunk.pages:
             chunks_by_page[(chunk.file, page)].add(i)
-    per_kind: dict[str, list[int | None]] = defaultdict(list)
-    per_kind_ndcg: dict[str, list[float]] = defaultdict(list)
-    declined_unanswerable = declined_answerable = unanswerable = 0
+    outcomes: list[_Outcome] = []
+    unanswerable = declined_unanswerable = declined_answerable = 0
     latencies = []
     misses = []
-    # Answer text: per kind, one bool per answerable question with key phrases.
-    per_kind_key: dict[str, list[bool]] = defaultdict(list)
-    per_kind_key_found: dict[str, list[bool]] = defaultdict(list)
     context = AnswerContext.of(searcher)
     ocr = OcrOptions.of(searcher.settings)
     printed = PrintedPages(Path(searcher.meta.corpus), ocr) if searcher.meta.corpus else None
     quotes_on_page = quotes_checked = 0
     for q in questions:
         start = time.perf_counter()
-        result = searcher.search(q.question, top_k=max(KS))
+        result = searcher.search(q.question, top_k=DEPTH)
         latencies.append(time.perf_counter() - start)
         # Decline as the chat would: on the passages it shows (settings.top_k).
         shown = replace(result, passages=result.passages[: searcher.settings.top_k])
@@ -178,54 +305,60 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> dict[str, object]
             continue
         declined_answerable += answer.no_answer
         rank = first_hit(q, result.passages)
+        held = None
         if q.key_phrases:
             held = not answer.no_answer and holds_key_phrase(answer.text, q.key_phrases)
-            per_kind_key[q.kind].append(held)
-            per_kind_key["all"].append(held)
-            if rank is not None and rank <= 5:  # the answer, given that the page was found
-                per_kind_key_found["all"].append(held)
         if printed is not None:
             for quote in answer.quotes:
                 quotes_checked += 1
                 quotes_on_page += printed.shows(quote)
-        per_kind[q.kind].append(rank)
-        per_kind["all"].append(rank)
         gain = ndcg([is_hit(q, p) for p in result.passages], ideal_hits(q, chunks_by_page))
-        per_kind_ndcg[q.kind].append(gain)
-        per_kind_ndcg["all"].append(gain)
+        outcomes.append(_Outcome(q.kind, rank, gain, held))
         if rank is None or rank > 5:
-            misses.append({"id": q.id, "question": q.question, "rank": rank})
-
-    def metrics(kind: str) -> dict[str, float]:
-        ranks = per_kind[kind]
-        n = len(ranks)
-        out = {f"recall@{k}": sum(1 for r in ranks if r and r <= k) / n for k in KS}
-        out["mrr@10"] = sum(1 / r for r in ranks if r and r <= 10) / n
-        out["ndcg@10"] = sum(per_kind_ndcg[kind]) / n
-        out["n"] = n
-        keyed = per_kind_key.get(kind, [])
-        out["answer_has_key"] = sum(keyed) / len(keyed) if keyed else float("nan")
-        out["n_keyed"] = len(keyed)
-        found = per_kind_key_found.get(kind, [])
-        out["answer_has_key_when_found"] = sum(found) / len(found) if found else float("nan")
-        return out
+            misses.append(Miss(q.id, q.question, rank))
 
     latencies.sort()
-    return {
-        "overall": metrics("all"),
-        "per_kind": {k: metrics(k) for k in sorted(per_kind) if k != "all"},
-        "unanswerable": {"n": unanswerable, "declined": declined_unanswerable},
-        "answerable_declined": declined_answerable,
-        "quotes_on_cited_page": {"n": quotes_checked, "on_page": quotes_on_page},
-        "latency_ms": {
-            "p50": 1000 * statistics.median(latencies),
-            "p95": 1000 * latencies[int(0.95 * (len(latencies) - 1))],
-        },
-        "misses": misses,
-    }
+    kinds = sorted({o.kind for o in outcomes} - {"all"})
+    return EvaluationReport(
+        overall=_metrics(outcomes, when_found=True),
+        per_kind={k: _metrics([o for o in outcomes if o.kind == k]) for k in kinds},
+        declines=Declines(unanswerable, declined_unanswerable, declined_answerable),
+        quotes_on_cited_page=QuotesOnPage(quotes_checked, quotes_on_page),
+        latency=Latency(
+            p50_ms=1000 * statistics.median(latencies),
+            p95_ms=1000 * latencies[int(0.95 * (len(latencies) - 1))],
+        ),
+        misses=tuple(misses),
+    )
 
 
-def markdown_table(rows: list[dict]) -> str:
+def _metrics(outcomes: list[_Outcome], when_found: bool = False) -> Metrics:
+    n = len(outcomes)
+    ranks = [o.rank for o in outcomes]
+    keyed = [o.held_key for o in outcomes if o.held_key is not None]
+    found = [
+        o.held_key
+        for o in outcomes
+        if when_found and o.held_key is not None and o.rank is not None and o.rank <= 5
+    ]
+    return Metrics(
+        n=n,
+        recall_at_1=_recall(ranks, 1),
+        recall_at_5=_recall(ranks, 5),
+        recall_at_10=_recall(ranks, DEPTH),
+        mrr_at_10=sum(1 / r for r in ranks if r and r <= DEPTH) / n,
+        ndcg_at_10=sum(o.ndcg for o in outcomes) / n,
+        answer_has_key=sum(keyed) / len(keyed) if keyed else float("nan"),
+        n_keyed=len(keyed),
+        answer_has_key_when_found=sum(found) / len(found) if found else float("nan"),
+    )
+
+
+def _recall(ranks: list[int | None], k: int) -> float:
+    return sum(1 for r in ranks if r and r <= k) / len(ranks)
+
+
+def markdown_table(rows: list[Compared]) -> str:
     """Configurations side by side, then per-kind recall@5 and MRR@10 for each."""
     head = (
         "| index | model | variant | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 "
@@ -235,32 +368,28 @@ def markdown_table(rows: list[dict]) -> str:
     )
     lines = [head]
     for r in rows:
-        o, u = r["overall"], r["unanswerable"]
+        o, d, t = r.report.overall, r.report.declines, r.report.latency
         lines.append(
-            f"| {r['index']} | {r['model']} | {r['variant']} | {o['recall@1']:.3f} "
-            f"| {o['recall@5']:.3f} | {o['recall@10']:.3f} | {o['mrr@10']:.3f} "
-            f"| {o['ndcg@10']:.3f} | {o['answer_has_key']:.3f} ({o['n_keyed']}) "
-            f"| {o['answer_has_key_when_found']:.3f} "
-            f"| {_share(r['quotes_on_cited_page'])} | {u['declined']}/{u['n']} "
-            f"| {r['answerable_declined']}/{o['n']} | {r['latency_ms']['p50']:.1f} "
-            f"| {r['latency_ms']['p95']:.1f} |"
+            f"| {r.index} | {r.model} | {r.variant} | {o.recall_at_1:.3f} "
+            f"| {o.recall_at_5:.3f} | {o.recall_at_10:.3f} | {o.mrr_at_10:.3f} "
+            f"| {o.ndcg_at_10:.3f} | {o.answer_has_key:.3f} ({o.n_keyed}) "
+            f"| {o.answer_has_key_when_found:.3f} "
+            f"| {r.report.quotes_on_cited_page.share()} "
+            f"| {d.unanswerable_declined}/{d.unanswerable} "
+            f"| {d.answerable_declined}/{o.n} | {t.p50_ms:.1f} | {t.p95_ms:.1f} |"
         )
-    kinds = sorted({k for r in rows for k in r["per_kind"]})
+    kinds = sorted({k for r in rows for k in r.report.per_kind})
     lines += ["", "R@5 / MRR@10 / answer has key by kind:", ""]
     lines.append("| variant | " + " | ".join(f"{k} (n)" for k in kinds) + " |")
     lines.append("|---" * (len(kinds) + 1) + "|")
     for r in rows:
         cells = []
         for k in kinds:
-            m = r["per_kind"].get(k)
+            m = r.report.per_kind.get(k)
             cells.append(
-                f"{m['recall@5']:.2f} / {m['mrr@10']:.2f} / {m['answer_has_key']:.2f} ({m['n']})"
+                f"{m.recall_at_5:.2f} / {m.mrr_at_10:.2f} / {m.answer_has_key:.2f} ({m.n})"
                 if m
                 else "—"
             )
-        lines.append(f"| {r['model']} · {r['variant']} | " + " | ".join(cells) + " |")
+        lines.append(f"| {r.model} · {r.variant} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
-
-
-def _share(counts: dict[str, int]) -> str:
-    return f"{counts['on_page'] / counts['n']:.3f} ({counts['n']})" if counts["n"] else "—"

@@ -54,6 +54,65 @@ def test_the_answer_text_is_checked_for_a_key_phrase(answer, held):
     assert holds_key_phrase(answer, ("JIS X 0213の範囲内",)) is held
 
 
+def test_the_report_is_written_as_the_eval_json_has_always_been():
+    from evaluation.evaluate import (
+        Declines,
+        EvaluationReport,
+        Latency,
+        Miss,
+        QuotesOnPage,
+        _metrics,
+        _Outcome,
+    )
+
+    outcomes = [
+        _Outcome("fact", 1, 1.0, True),
+        _Outcome("fact", 3, 0.5, False),
+        _Outcome("list", None, 0.0, None),
+        _Outcome("list", 7, 0.25, True),
+    ]
+    overall = _metrics(outcomes, when_found=True)
+    assert (overall.recall_at_1, overall.recall_at_5, overall.recall_at_10) == (0.25, 0.5, 0.75)
+    assert overall.mrr_at_10 == pytest.approx((1 + 1 / 3 + 1 / 7) / 4)
+    assert (overall.answer_has_key, overall.n_keyed) == (2 / 3, 3)
+    assert overall.answer_has_key_when_found == 0.5  # rank 7 is not a found page
+    assert math.isnan(_metrics(outcomes[:2]).answer_has_key_when_found)  # overall only
+    report = EvaluationReport(
+        overall=overall,
+        per_kind={"fact": _metrics(outcomes[:2])},
+        declines=Declines(unanswerable=2, unanswerable_declined=1, answerable_declined=0),
+        quotes_on_cited_page=QuotesOnPage(checked=4, on_page=3),
+        latency=Latency(p50_ms=5.0, p95_ms=9.0),
+        misses=(Miss("q3", "?", None),),
+    )
+    out = report.to_dict()
+    assert list(out) == [
+        "overall",
+        "per_kind",
+        "unanswerable",
+        "answerable_declined",
+        "quotes_on_cited_page",
+        "latency_ms",
+        "misses",
+    ]
+    assert list(out["overall"]) == [
+        "recall@1",
+        "recall@5",
+        "recall@10",
+        "mrr@10",
+        "ndcg@10",
+        "n",
+        "answer_has_key",
+        "n_keyed",
+        "answer_has_key_when_found",
+    ]
+    assert out["unanswerable"] == {"n": 2, "declined": 1}
+    assert out["quotes_on_cited_page"] == {"n": 4, "on_page": 3}
+    assert out["latency_ms"] == {"p50": 5.0, "p95": 9.0}
+    assert out["misses"] == [{"id": "q3", "question": "?", "rank": None}]
+    assert "misses" not in report.to_dict(misses=False)
+
+
 def _reference_ndcg(gains: list[int], relevant: int) -> float:
     """Textbook nDCG: DCG of the list over DCG of the best possible list."""
     dcg = sum(g / math.log2(i + 1) for i, g in enumerate(gains, start=1))
