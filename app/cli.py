@@ -620,19 +620,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def main(argv: list[str] | None = None) -> int:
-    handler = logging.StreamHandler()
-    handler.setFormatter(_ShownFormatter("%(levelname)s %(name)s: %(message)s"))
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
-    parser = argparse.ArgumentParser(prog="scqa", description="スマートシティ政策資料の質問応答")
-    sub = parser.add_subparsers(dest="command", required=True)
+_Commands = argparse._SubParsersAction  # what add_subparsers returns
 
-    def common(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--index", type=Path, help="インデックスのフォルダ（既定: var/index）")
-        p.add_argument("--model", help="埋め込みモデル（既定: e5-small）")
 
+def _index_and_model(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--index", type=Path, help="インデックスのフォルダ（既定: var/index）")
+    p.add_argument("--model", help="埋め込みモデル（既定: e5-small）")
+
+
+def _add_build(sub: _Commands) -> None:
     build = sub.add_parser("build", help="PDFフォルダからインデックスを作る")
-    common(build)
+    _index_and_model(build)
     build.add_argument(
         "--corpus", type=Path, help="PDFのフォルダ（サブフォルダも対象。既定: corpus/）"
     )
@@ -640,8 +638,10 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--full", action="store_true", help="キャッシュを使わずすべて読み直して作る")
     build.set_defaults(func=cmd_build)
 
+
+def _add_ask(sub: _Commands) -> None:
     ask = sub.add_parser("ask", help="質問して回答と出典を表示する")
-    common(ask)
+    _index_and_model(ask)
     ask.add_argument("--top-k", type=_top_k, metavar="N", help=f"出典の数（1〜{TOP_K_MAX}）")
     mode = ask.add_mutually_exclusive_group()
     mode.add_argument("--json", action="store_true", help="JSON で出力")
@@ -649,12 +649,16 @@ def main(argv: list[str] | None = None) -> int:
     ask.add_argument("question", nargs="*")
     ask.set_defaults(func=cmd_ask)
 
+
+def _add_inspect(sub: _Commands) -> None:
     inspect = sub.add_parser("inspect", help="PDF の抽出品質をページごとに表示する")
     inspect.add_argument("path", type=Path, help="PDF ファイルかフォルダ")
     inspect.add_argument("--all", action="store_true", help="問題のないページも表示")
     inspect.add_argument("--json", action="store_true", help="1 ページ 1 行の JSON で出力")
     inspect.set_defaults(func=cmd_inspect)
 
+
+def _add_eval(sub: _Commands) -> None:
     evaluate = sub.add_parser(
         "eval",
         help="質問セットで検索精度を測る（複数のインデックスと設定を並べて比較できる）",
@@ -684,6 +688,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     evaluate.set_defaults(func=cmd_eval)
 
+
+def _add_fetch(sub: _Commands) -> None:
     fetch = sub.add_parser(
         "fetch", help="目録 (manifest.toml) の公式 PDF を取得する（オンライン時）"
     )
@@ -696,8 +702,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     fetch.set_defaults(func=cmd_fetch)
 
+
+def _add_diff(sub: _Commands) -> None:
     diff = sub.add_parser("diff", help="同じ資料の 2 つの版で変わった節とページを表示する")
-    common(diff)
+    _index_and_model(diff)
     diff.add_argument(
         "series",
         help="資料の系列（manifest の series。`scqa inspect` ではなく資料と状態の画面に表示）",
@@ -706,6 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     diff.add_argument("new", nargs="?", help="新しい版（省略時は最新版）")
     diff.set_defaults(func=cmd_diff)
 
+
+def _add_feedback(sub: _Commands) -> None:
     feedback = sub.add_parser("feedback", help="チャットで集めたフィードバック")
     feedback_sub = feedback.add_subparsers(dest="feedback_command", required=True)
     export = feedback_sub.add_parser("export", help="CSV で書き出す（Excel で開ける UTF-8）")
@@ -713,8 +723,10 @@ def main(argv: list[str] | None = None) -> int:
     export.add_argument("--out", type=Path, help="出力ファイル（省略時は標準出力）")
     export.set_defaults(func=cmd_feedback_export)
 
+
+def _add_serve(sub: _Commands) -> None:
     serve = sub.add_parser("serve", help="チャット画面を起動する")
-    common(serve)
+    _index_and_model(serve)
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument(
         "--corpus",
@@ -723,11 +735,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.set_defaults(func=cmd_serve)
 
+
+def _add_chunks(sub: _Commands) -> None:
     chunks = sub.add_parser("chunks", help="索引したチャンクを JSON Lines で出力")
-    common(chunks)
+    _index_and_model(chunks)
     chunks.set_defaults(func=cmd_chunks)
 
-    args = parser.parse_args(argv)
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scqa", description="スマートシティ政策資料の質問応答")
+    sub = parser.add_subparsers(dest="command", required=True)
+    # In the order `scqa --help` lists them.
+    for add in (
+        _add_build,
+        _add_ask,
+        _add_inspect,
+        _add_eval,
+        _add_fetch,
+        _add_diff,
+        _add_feedback,
+        _add_serve,
+        _add_chunks,
+    ):
+        add(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_ShownFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+    args = _parser().parse_args(argv)
     from index.search import ModelMismatch
     from index.store import IndexMissing
 
