@@ -186,8 +186,10 @@ class Settings:
                 f"設定 top_k は 1 から {TOP_K_MAX} までの整数です（設定値: {self.top_k!r}）"
             )
 
-    # Where the files beside the builds live (the builds themselves: index/store.py; the
-    # PDFs the chat serves: app/served_pdfs.py). Every other module asks here.
+    # The paths inside an index folder are named by index/layout.py:IndexFolder, which
+    # config may not import (it imports no stage). These copies stay only until their
+    # last callers ask IndexFolder (index/build.py, app/cli.py, ingest/ocr.py:OcrOptions.of);
+    # tests/unit/index/test_layout.py checks that both give the same paths.
     @property
     def cache_dir(self) -> Path:
         return self.cache or self.index_dir / "cache"

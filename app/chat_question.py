@@ -27,9 +27,10 @@ from app.citations import also_in_text, citation_label, conversation_markdown, r
 from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, FeedbackStore
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
-from app.served_pdfs import pdf_url, served_pdf
+from app.served_pdfs import pdf_url
 from collection.paths import OutsideCorpus, corpus_file
 from collection.scan import sha256_of
+from index.layout import IndexFolder
 from index.search import Passage, Searcher
 from ingest.ocr import NOTICE as OCR_NOTICE
 from ingest.ocr import OcrCache
@@ -68,7 +69,7 @@ def pdf_path(searcher: Searcher, file: str) -> Path | None:
 def served_copy(searcher: Searcher, sha256: str) -> Path | None:
     """The servable copy of a PDF, if one was placed under that sha256."""
     try:
-        path = served_pdf(searcher.settings.index_dir, sha256)
+        path = IndexFolder.of(searcher.settings).served_pdf(sha256)
     except ValueError:
         return None
     return path if path.is_file() else None
@@ -287,7 +288,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
             model=searcher.meta.model,
         )
         try:
-            FeedbackStore(searcher.settings.feedback_file).record(entry)
+            FeedbackStore(IndexFolder.of(searcher.settings).feedback).record(entry)
         except FeedbackError as exc:  # a damaged or foreign file: its message names it
             log.warning("feedback not stored: %s", exc)
             st.error(

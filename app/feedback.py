@@ -1,8 +1,8 @@
 """👍/👎 feedback on answers, kept in a small SQLite file beside the index.
 
-Keep the file at ``<index_dir>/feedback.sqlite3``, next to ``current`` and
-``builds/``, never inside a build: builds are replaced and pruned on every
-rebuild, and feedback must outlive them.
+The file is ``<index_dir>/feedback.sqlite3`` (:attr:`index.layout.IndexFolder.feedback`),
+next to ``current`` and ``builds/``, never inside a build: builds are replaced and
+pruned on every rebuild, and feedback must outlive them.
 
 Streamlit reruns the script on different threads, and several server processes
 may share the file, so every call opens its own short-lived connection; WAL

@@ -2,8 +2,8 @@
 
 Streamlit serves static files only from a ``static`` folder beside the app
 script, and refuses links that resolve outside it. So ``scqa serve`` keeps, in
-the index folder, ``ui/chat_app.py`` (a two-line launcher) and
-``ui/static/pdf/<sha256>.pdf``:
+the index folder (index/layout.py names the paths), ``ui/chat_app.py`` (a two-line
+launcher) and ``ui/static/pdf/<sha256>.pdf``:
 hard links to the corpus PDFs (a copy only when the index lives on another
 file system). Naming by content keeps two versions of a document apart and
 lets an open chat keep linking to the files of the build it answered from.
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterable
@@ -27,12 +26,11 @@ from pathlib import Path
 
 from atomic import replacing
 from collection.paths import OutsideCorpus, corpus_file
+from index.layout import IndexFolder
 from index.store import IndexedDocument, builds, read_documents, read_meta
 
 log = logging.getLogger(__name__)
 
-UI_DIR = "ui"
-_SHA256 = re.compile(r"[0-9a-f]{64}")
 LAUNCHER = """\
 # Written by `scqa serve`: Streamlit serves ./static beside the script it runs.
 from app.chat import main
@@ -45,25 +43,14 @@ class PdfNotPlaced(OSError):
     """Some indexed PDF could not be placed for the chat (a full disk, an I/O error)."""
 
 
-def pdf_dir(index_dir: Path) -> Path:
-    return index_dir / UI_DIR / "static" / "pdf"
-
-
-def served_pdf(index_dir: Path, sha256: str) -> Path:
-    """The served copy of the PDF with this sha256; a value from the index that is not a
-    sha256 (it could hide a path) is refused with ValueError."""
-    if not _SHA256.fullmatch(sha256):
-        raise ValueError(f"sha256 ではありません: {sha256!r}")
-    return pdf_dir(index_dir) / f"{sha256}.pdf"
-
-
 def pdf_url(sha256: str, page: int) -> str:
-    """Relative to the chat page, so it works behind any base path."""
+    """Relative to the chat page, so it works behind any base path: Streamlit serves
+    ``ui/static/pdf/<sha256>.pdf`` (see :meth:`IndexFolder.served_pdf`) at this URL."""
     return f"app/static/pdf/{sha256}.pdf#page={page}"
 
 
 def write_launcher(index_dir: Path) -> Path:
-    script = index_dir / UI_DIR / "chat_app.py"
+    script = IndexFolder(index_dir).chat_script
     script.parent.mkdir(parents=True, exist_ok=True)
     if not script.exists() or script.read_text(encoding="utf-8") != LAUNCHER:
         script.write_text(LAUNCHER, encoding="utf-8")
@@ -83,7 +70,7 @@ def _place(source: Path, target: Path) -> None:
 
 def clear_partial(index_dir: Path) -> list[Path]:
     """Remove half-placed copies left by a server that died; only before serving."""
-    leftovers = list(pdf_dir(index_dir).glob(".*.part"))
+    leftovers = list(IndexFolder(index_dir).served_pdfs.glob(".*.part"))
     for path in leftovers:
         path.unlink(missing_ok=True)
     return leftovers
@@ -134,16 +121,18 @@ def publish_pdfs(index_dir: Path, corpus_dir: Path, documents: Iterable[IndexedD
     :class:`PdfNotPlaced` naming every such file, after the others are placed.
     """
     documents = list(documents)
-    folder = pdf_dir(index_dir)
+    index = IndexFolder(index_dir)
+    folder = index.served_pdfs
     folder.mkdir(parents=True, exist_ok=True)
     placed = 0
     failed: list[str] = []
     for doc in documents:
         sha, file = doc.sha256, doc.file
-        if not _SHA256.fullmatch(sha):  # it names the served file: no path may hide in it
+        try:  # it names the served file: no path may hide in it
+            target = index.served_pdf(sha)
+        except ValueError:
             log.warning("PDF をチャットから開けるようにしません: sha256 が不正です: %s", file)
             continue
-        target = served_pdf(index_dir, sha)
         if target.exists() and not target.is_symlink():
             continue
         try:
@@ -161,7 +150,7 @@ def publish_pdfs(index_dir: Path, corpus_dir: Path, documents: Iterable[IndexedD
             failed.append(f"{file}（{exc.strerror or exc}）")
     if failed:
         raise PdfNotPlaced(
-            f"チャットから開く PDF を置けませんでした（{pdf_dir(index_dir)}）: " + "、".join(failed)
+            f"チャットから開く PDF を置けませんでした（{folder}）: " + "、".join(failed)
         )
     cited = {d.sha256 for d in _documents_of_builds(index_dir)}
     cited |= {d.sha256 for d in documents}

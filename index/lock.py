@@ -1,8 +1,8 @@
 """One build at a time per index folder.
 
-An advisory ``flock`` on ``<index_dir>/build.lock``: the kernel drops it when the
-process dies, even on ``kill -9``, so a crashed build never leaves a stale lock
-(forked workers close their copy of the descriptor, see below).
+An advisory ``flock`` on ``<index_dir>/build.lock`` (index/layout.py names it): the
+kernel drops it when the process dies, even on ``kill -9``, so a crashed build never
+leaves a stale lock (forked workers close their copy of the descriptor, see below).
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from index.layout import IndexFolder
 
 
 class BuildLocked(RuntimeError):
@@ -39,7 +41,7 @@ os.register_at_fork(after_in_child=_close_in_child)
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / "build.lock"
+    path = IndexFolder(index_dir).lock
     # Unbuffered: a note that could not be written (a full disk) must not fail again at close.
     with path.open("a+b", buffering=0) as fh:
         try:

@@ -6,8 +6,10 @@
                                  vectors.faiss, bm25/
     <index_dir>/builds/.tmp-*    a build in progress (never served)
 
-This module is the only code that knows these names and formats: the rest of scqa
-reads and writes a build through the typed records below.
+This module is the only code that knows the names and formats inside a build: the
+rest of scqa reads and writes a build through the typed records below. The paths of
+the index folder itself (``current``, ``builds/``, the caches, the chat's files) are
+named in index/layout.py.
 
 A new build is written completely under a temporary name, renamed, and only
 then is ``current`` re-pointed with an atomic rename of a symlink, so a
@@ -30,6 +32,7 @@ import cattrs
 import faiss
 
 from collection.records import SkippedFile
+from index.layout import IndexFolder
 from ingest.quality import PageQuality
 from ingest.records import Chunk, DocumentInfo
 
@@ -89,7 +92,7 @@ _records = cattrs.Converter()
 
 
 def current_build(index_dir: Path) -> Path:
-    link = index_dir / "current"
+    link = IndexFolder(index_dir).current
     if not link.exists():
         raise IndexMissing(
             f"インデックスがありません: {index_dir} 。先に `scqa build --corpus <フォルダ> --index {index_dir}` を実行してください。"
@@ -98,18 +101,16 @@ def current_build(index_dir: Path) -> Path:
 
 
 def new_build_dir(index_dir: Path) -> Path:
-    builds = index_dir / "builds"
-    builds.mkdir(parents=True, exist_ok=True)
-    tmp = builds / f".tmp-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    folder = IndexFolder(index_dir)
+    folder.builds.mkdir(parents=True, exist_ok=True)
+    tmp = folder.unfinished_build(f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}")
     tmp.mkdir()
     return tmp
 
 
 def clear_unfinished(index_dir: Path) -> list[Path]:
     """Remove what builds that died left behind; call only while holding the build lock."""
-    builds = index_dir / "builds"
-    leftovers = [p for p in builds.glob(".tmp-*")] if builds.is_dir() else []
-    leftovers += list(index_dir.glob(".current-*"))
+    leftovers = IndexFolder(index_dir).leftovers()
     for path in leftovers:
         if path.is_symlink() or path.is_file():
             path.unlink(missing_ok=True)
@@ -120,12 +121,13 @@ def clear_unfinished(index_dir: Path) -> list[Path]:
 
 def publish(index_dir: Path, tmp: Path) -> Path:
     """Move a finished build into place and point ``current`` at it."""
-    final = tmp.with_name(tmp.name.removeprefix(".tmp-"))
+    folder = IndexFolder(index_dir)
+    final = folder.finished(tmp)
     tmp.rename(final)
-    link_tmp = index_dir / f".current-{uuid.uuid4().hex[:6]}"
+    link_tmp = folder.link_in_progress(uuid.uuid4().hex[:6])
     try:
-        link_tmp.symlink_to(Path("builds") / final.name)
-        os.replace(link_tmp, index_dir / "current")
+        link_tmp.symlink_to(folder.current_target(final))
+        os.replace(link_tmp, folder.current)
     except BaseException:
         # Back under its unfinished name, so that nothing takes it for a served build.
         link_tmp.unlink(missing_ok=True)
@@ -137,11 +139,11 @@ def publish(index_dir: Path, tmp: Path) -> Path:
 
 def _prune(index_dir: Path, keep: Path) -> None:
     builds = sorted(
-        (p for p in (index_dir / "builds").iterdir() if p.is_dir() and p != keep),
+        (p for p in IndexFolder(index_dir).builds.iterdir() if p.is_dir() and p != keep),
         key=lambda p: p.stat().st_mtime,
         reverse=True,
     )
-    old = [p for p in builds if not p.name.startswith(".tmp-")]
+    old = [p for p in builds if not IndexFolder.is_unfinished(p)]
     for path in old[KEEP_OLD_BUILDS:]:
         shutil.rmtree(path, ignore_errors=True)
 
@@ -279,10 +281,10 @@ def lexical_dir(directory: Path) -> Path:
 
 def builds(index_dir: Path) -> list[Path]:
     """Every finished build on disk, the served one and those kept for open chats."""
-    folder = index_dir / "builds"
+    folder = IndexFolder(index_dir).builds
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".tmp-"))
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not IndexFolder.is_unfinished(p))
 
 
 def _write_json(path: Path, data: object) -> None:

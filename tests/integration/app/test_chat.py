@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from index.layout import IndexFolder
+
 pytestmark = [pytest.mark.corpus, pytest.mark.index, pytest.mark.model]
 
 CHAT = str(Path(__file__).resolve().parents[3] / "app" / "chat.py")
@@ -222,7 +224,7 @@ def test_feedback_is_stored_with_question_answer_and_citations(chat, built_index
     chat.button(key=next(b.key for b in chat.button if b.key.startswith("send-"))).click().run()
     assert not chat.exception
     assert any("受け付けました" in c.value for c in chat.caption)
-    with sqlite3.connect(settings.index_dir / "feedback.sqlite3") as db:
+    with sqlite3.connect(IndexFolder.of(settings).feedback) as db:
         rows = db.execute("SELECT question, rating, comment, citations FROM feedback").fetchall()
     assert ("コアデータモデルとは", -1, "版が古い") == rows[-1][:3]
     assert "digital_ds430" in rows[-1][3]

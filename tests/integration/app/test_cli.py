@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from index.layout import IndexFolder
 
 pytestmark = pytest.mark.corpus  # a few commands read or build from real PDFs
 
@@ -117,7 +118,7 @@ def test_feedback_export_writes_csv_that_excel_reads(tmp_path, capsys):
     from app.feedback import FeedbackEntry, FeedbackStore
 
     index = tmp_path / "index"
-    store = FeedbackStore(index / "feedback.sqlite3")
+    store = FeedbackStore(IndexFolder(index).feedback)
     store.record(FeedbackEntry("都市OSとは", "データ連携基盤です。[1]", 1, "助かった, ありがとう"))
     out = tmp_path / "fb.csv"
     assert main(["feedback", "export", "--index", str(index), "--out", str(out)]) == 0

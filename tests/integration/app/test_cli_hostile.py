@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main
+from index.layout import IndexFolder
 from tests.conftest import ROOT, write_pdf
 from tests.integration.app.serving import free_port
 
@@ -219,7 +220,7 @@ def test_log_messages_show_control_characters_escaped_but_keep_the_traceback():
 def _feedback_file(index: Path, rows: int = 300) -> Path:
     from app.feedback import FeedbackEntry, FeedbackStore
 
-    path = index / "feedback.sqlite3"
+    path = IndexFolder(index).feedback
     store = FeedbackStore(path)
     for i in range(rows):
         store.record(FeedbackEntry(f"質問{i}", "回答です。" * 100, 1, "コメント"))
@@ -273,7 +274,7 @@ def test_feedback_export_of_a_damaged_file_is_a_message_and_writes_nothing(
 ):
     index = tmp_path / "index"
     index.mkdir()
-    path = index / "feedback.sqlite3"
+    path = IndexFolder(index).feedback
     damage(path)
     before = path.read_bytes()
     out = tmp_path / "fb.csv"

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app.served_pdfs import corpus_mismatch, pdf_dir, place_build_pdfs, served_pdf
+from app.served_pdfs import corpus_mismatch, place_build_pdfs
 from config import Settings
 from index.build import build_index
+from index.layout import IndexFolder
 from index.store import current_build, read_documents
 from tests.conftest import write_pdf
 from tests.integration.app.hostile_pdfs import write_hostile_corpus
@@ -68,7 +69,7 @@ def test_an_index_pointing_at_another_corpus_places_nothing_from_it(tampered: Se
     build = current_build(tampered.index_dir)
     place_build_pdfs(tampered.index_dir, build, tampered.corpus_dir)
     secret = SECRET.read_bytes()
-    served = list(pdf_dir(tampered.index_dir).glob("*.pdf"))
+    served = list(IndexFolder(tampered.index_dir).served_pdfs.glob("*.pdf"))
     assert len(served) == 2  # the two untouched documents
     assert all(p.read_bytes() != secret for p in served)
     message = corpus_mismatch(build, tampered.corpus_dir)
@@ -83,7 +84,7 @@ def test_scqa_serve_never_serves_a_file_outside_the_configured_corpus(tampered, 
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{url}/app/static/pdf/{secret_sha}.pdf", timeout=10)
         assert refused.value.code == 404
-        assert not served_pdf(tampered.index_dir, secret_sha).exists()
+        assert not IndexFolder(tampered.index_dir).served_pdf(secret_sha).exists()
     said = log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in said
     assert "注意:" in said and str(tampered.corpus_dir) in said  # the mismatch, both named

@@ -8,13 +8,12 @@ import pytest
 from app.served_pdfs import (
     PdfNotPlaced,
     clear_partial,
-    pdf_dir,
     pdf_url,
     place_build_pdfs,
     publish_pdfs,
-    served_pdf,
     write_launcher,
 )
+from index.layout import IndexFolder
 from index.store import IndexedDocument, current_build, read_documents
 from ingest.records import DocumentInfo
 from tests.conftest import shared_pdf, write_pdf
@@ -33,7 +32,7 @@ def test_every_pdf_of_the_build_is_placed_under_its_sha256(built_index):
     documents = read_documents(build)
     assert documents
     for doc in documents:
-        served = served_pdf(settings.index_dir, doc.sha256)
+        served = IndexFolder(settings.index_dir).served_pdf(doc.sha256)
         assert hashlib.sha256(served.read_bytes()).hexdigest() == doc.sha256, doc.file
         # A hard link or a copy, never a symlink: Streamlit refuses links out of ./static.
         assert not served.is_symlink()
@@ -43,18 +42,18 @@ def test_files_no_build_cites_are_removed_and_the_rest_kept(built_index, tmp_pat
     settings, _ = built_index
     build = current_build(settings.index_dir)
     place_build_pdfs(settings.index_dir, build, settings.corpus_dir)
-    stale = pdf_dir(settings.index_dir) / ("0" * 64 + ".pdf")
+    stale = IndexFolder(settings.index_dir).served_pdfs / ("0" * 64 + ".pdf")
     stale.write_bytes(b"%PDF-1.4 stale")
-    kept = len(list(pdf_dir(settings.index_dir).glob("*.pdf"))) - 1
+    kept = len(list(IndexFolder(settings.index_dir).served_pdfs.glob("*.pdf"))) - 1
     placed = publish_pdfs(settings.index_dir, settings.corpus_dir, read_documents(build))
     assert placed == 0 and not stale.exists()
-    assert len(list(pdf_dir(settings.index_dir).glob("*.pdf"))) == kept
+    assert len(list(IndexFolder(settings.index_dir).served_pdfs.glob("*.pdf"))) == kept
 
 
 def test_a_missing_source_pdf_is_skipped_not_fatal(tmp_path):
     docs = [_doc("gone.pdf", "a" * 64)]
     assert publish_pdfs(tmp_path, tmp_path / "corpus", docs) == 0
-    assert not served_pdf(tmp_path, "a" * 64).exists()
+    assert not IndexFolder(tmp_path).served_pdf("a" * 64).exists()
 
 
 def test_launcher_and_url():
@@ -63,7 +62,7 @@ def test_launcher_and_url():
 
 def test_the_launcher_runs_the_chat_from_the_index_folder(tmp_path):
     script = write_launcher(tmp_path)
-    assert script == tmp_path / "ui" / "chat_app.py"
+    assert script == tmp_path / "ui" / "chat_app.py" == IndexFolder(tmp_path).chat_script
     assert "from app.chat import main" in script.read_text(encoding="utf-8")
     assert write_launcher(tmp_path) == script  # idempotent
 
@@ -88,7 +87,7 @@ def test_a_tampered_documents_list_never_links_a_file_outside_the_corpus(tmp_pat
     ]
     with caplog.at_level(logging.WARNING):
         assert publish_pdfs(index, corpus, docs) == 1
-    assert [p.name for p in pdf_dir(index).iterdir()] == [real + ".pdf"]
+    assert [p.name for p in IndexFolder(index).served_pdfs.iterdir()] == [real + ".pdf"]
     assert not (tmp_path / "secret" / "y.pdf").exists()
     assert secret.stat().st_nlink == 1  # never hard-linked
     refused = caplog.text
@@ -108,11 +107,12 @@ def test_a_pdf_that_does_not_fit_on_the_disk_raises_and_leaves_no_part_file(tiny
     index = tiny_disk / "index"
     with pytest.raises(PdfNotPlaced, match=r"big\.pdf"):
         publish_pdfs(index, corpus, docs)
-    assert [p.name for p in pdf_dir(index).iterdir()] == [small + ".pdf"]  # no .part
+    served = IndexFolder(index).served_pdfs
+    assert [p.name for p in served.iterdir()] == [small + ".pdf"]  # no .part
 
 
 def test_half_placed_copies_are_cleared(tmp_path):
-    folder = pdf_dir(tmp_path)
+    folder = IndexFolder(tmp_path).served_pdfs
     folder.mkdir(parents=True)
     (folder / f".{'7' * 64}.pdf.part").write_bytes(b"%PDF-1.4 half")
     (folder / f"{'8' * 64}.pdf").write_bytes(b"%PDF-1.4 whole")

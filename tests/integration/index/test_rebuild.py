@@ -11,6 +11,7 @@ import pytest
 
 from config import Settings
 from index.build import build_index
+from index.layout import IndexFolder
 from index.lock import BuildLocked, build_lock
 from index.search import Searcher
 from index.store import current_build, read_chunks
@@ -166,7 +167,7 @@ def test_a_build_killed_midway_leaves_the_old_index_answering(tmp_path):
     assert passages and passages[0].chunk.file == FILES[1]
     # The next build recovers: no leftovers, the lock is free, the new files are in.
     report = build_index(corpus, settings)
-    assert not list((settings.index_dir / "builds").glob(".tmp-*"))
+    assert not IndexFolder.of(settings).leftovers()
     assert sorted(report.changes["added"]) == sorted(FILES[::2])
 
 
