@@ -29,11 +29,10 @@ from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url
 from collection.paths import OutsideCorpus, corpus_file
-from collection.scan import sha256_of
+from index.indexed_pdf import is_indexed_file, ocr_characters
 from index.layout import IndexFolder
 from index.search import Passage, Searcher
 from ingest.ocr import NOTICE as OCR_NOTICE
-from ingest.ocr import OcrCache
 from ingest.page_render import PageImageError, page_as_pdf, render_page
 
 log = logging.getLogger(__name__)
@@ -76,15 +75,16 @@ def served_copy(searcher: Searcher, sha256: str) -> Path | None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _page_png(path: str, page: int, text: str, ocr_cache: str = "", sha256: str = "") -> bytes:
+def _page_png(path: str, page: int, text: str, build: str, file: str, _searcher: Searcher) -> bytes:
     # A page read by OCR has no text layer: its OCR characters carry the boxes to highlight.
-    ocr = OcrCache(Path(ocr_cache)).get(sha256, page) if ocr_cache else None
-    return render_page(Path(path), page, text, PAGE_IMAGE_WIDTH, ocr.chars if ocr else ()).png
+    # The build (``_searcher`` is not hashed) decides which pages those are.
+    ocr = ocr_characters(_searcher, file, page)
+    return render_page(Path(path), page, text, PAGE_IMAGE_WIDTH, ocr).png
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _file_matches_index(path: str, sha256: str, mtime: float) -> bool:
-    return sha256_of(Path(path)) == sha256  # mtime is part of the cache key only
+    return is_indexed_file(Path(path), sha256)  # mtime is part of the cache key only
 
 
 def _never_failing(make: Callable[[], bytes], path: Path, page: int = 0) -> Callable[[], bytes]:
@@ -168,10 +168,8 @@ def show_citation(searcher: Searcher, passage: Passage, key: str) -> None:
             )
         if st.toggle(f"ページ画像を表示（p.{page}、該当箇所を黄色で表示）", key=f"img-{key}"):
             try:
-                ocr_cache = ""
-                if (chunk.file, page) in searcher.ocr_pages:
-                    ocr_cache = str(searcher.settings.ocr_cache_dir)
-                png = _page_png(str(path), page, chunk.text, ocr_cache, doc.sha256)
+                build = str(searcher.build_dir)
+                png = _page_png(str(path), page, chunk.text, build, chunk.file, searcher)
                 st.image(png, width="stretch")
             except (PageImageError, ValueError) as exc:  # its message names the file
                 st.warning(escape(str(exc)))
