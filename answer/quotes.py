@@ -1,8 +1,10 @@
 """What an answer can quote: the sentences of a passage, each with the page it is printed on.
 
-A heading, a table-of-contents line, a caption or a bare URL is never quoted on its
-own; a heading or a lead sentence (「以下から選択する。」) is quoted with the list
-items it introduces. The same sentence is quoted once.
+The sentences, their pages and roles come with the chunk, as the chunker cut them
+(ingest/sentences.py); nothing here splits text or finds headings. A heading, a
+table-of-contents line, a caption or a bare URL is never quoted on its own; a heading
+or a lead sentence (「以下から選択する。」) is quoted with the list items it introduces.
+The same sentence is quoted once.
 """
 
 from __future__ import annotations
@@ -13,16 +15,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from index.search import Passage
-from ingest.chunking import split_sentences
 from ingest.normalize import for_matching
-from ingest.structure import (
-    is_caption,
-    is_heading,
-    is_toc_line,
-    starts_enumeration,
-    starts_item,
-)
-from ingest.tables import is_table_row
+from ingest.records import Role, Sentence
 
 T = TypeVar("T")
 
@@ -72,32 +66,11 @@ def shorten(sentence: str) -> str:
     )
 
 
-@dataclass(frozen=True)
-class Sentence:
-    text: str
-    start: int  # offsets in the passage's text, for the page it is printed on
-    end: int
-
-
-def sentences_of(passage: Passage) -> list[Sentence]:
-    out: list[Sentence] = []
-    offset = 0
-    for line in passage.chunk.text.split("\n"):
-        cursor = 0
-        # A table row is quoted whole: its cells apart, never a cell alone.
-        for sentence in [line] if is_table_row(line) else split_sentences(line):
-            if sentence.strip():
-                start = line.index(sentence, cursor)
-                out.append(Sentence(sentence, offset + start, offset + start + len(sentence)))
-                cursor = start + len(sentence)
-        offset += len(line) + 1
-    return out
-
-
-def quote_of(passage: Passage, sentence: Sentence, items: list[Sentence] = ()) -> Quote:
+def quote_of(passage: Passage, sentence: Sentence, items: Sequence[Sentence] = ()) -> Quote:
+    """The quote of one of the passage's sentences, or of a heading or lead sentence with
+    the ``items`` it introduces (printed from its page to the last item's)."""
     chunk = passage.chunk
-    end = items[-1].end if items else sentence.end
-    pages = chunk.pages_at(sentence.start, end)
+    pages = chunk.pages_at(sentence.start, items[-1].end) if items else sentence.pages
     return Quote(
         shorten(sentence.text),
         passage.rank,
@@ -109,61 +82,19 @@ def quote_of(passage: Passage, sentence: Sentence, items: list[Sentence] = ()) -
     )
 
 
-# A sentence that announces what follows: 「以下から選択します。」「次のとおりです。」「…を示します：」.
-LEAD = re.compile(r"(以下|次の|次に|下記|下表|次表|以下の|とおり|通り)[^。]{0,40}[。:：]?$|[:：]$")
-# What a lead or heading brings along: enough lines for a list of choices or a few table rows.
-LIST_ITEMS = 8
-LIST_CHARS = 320
-
-
-def items_after(sentences: list[Sentence], i: int, text: str) -> list[Sentence]:
-    """The lines a heading or lead sentence introduces (the rest of the passage's lines
-    after it, up to LIST_ITEMS lines / LIST_CHARS characters); none when it does not end
-    its line, so that only what is printed under it is taken."""
-    here = sentences[i]
-    lead = bool(LEAD.search(here.text.strip()))
-    if not text.startswith("\n", here.end) or not (lead or title_like(here.text)):
-        return []
-    items: list[Sentence] = []
-    size = 0
-    for line in sentences[i + 1 :]:
-        if is_heading(line.text) or size + len(line.text) > LIST_CHARS:
-            break
-        if title_like(line.text):  # the next (numbered) title: its own topic
-            break
-        # Under a heading only a bulleted or numbered list, not the paragraphs or the
-        # table fragments of its section.
-        if not lead and not starts_item(line.text):
-            break
-        items.append(line)
-        size += len(line.text)
-        if len(items) == LIST_ITEMS:
-            break
-    # A lead announces its list, so one line of choices (「電気、ガソリン、…」) is one; under a
-    # heading a single line is as likely the start of a paragraph.
-    return items if len(items) >= (1 if lead else 2) else []
-
-
 _URL = re.compile(r"https?://\S+|www\.\S+")
 
 
-def title_like(text: str) -> bool:
-    """A heading, or a short numbered title such as 「1) 行政機関が発行する主なユニークID」
-    that the heading rules leave to lists: it names a topic and answers nothing by itself."""
-    text = text.strip()
-    return is_heading(text) or (
-        starts_enumeration(text) and len(text) <= 40 and not text.endswith(("。", "、"))
-    )
+# Roles that name a topic or point elsewhere, and answer nothing by themselves.
+NOT_ALONE = frozenset({Role.HEADING, Role.CONTENTS, Role.CAPTION})
 
 
-def quotable(sentence: str) -> bool:
+def quotable(sentence: Sentence) -> bool:
     """A sentence that can stand as an answer: not a heading, a table-of-contents line, a
     figure or table title, or a reference entry (a URL in a line that is not a sentence,
     「8 NTTコミュニケーションズ「…」 https://…」)."""
-    text = sentence.strip()
-    if len(text) < MIN_SENTENCE_CHARS or title_like(text) or is_toc_line(text):
-        return False
-    if is_caption(text):
+    text = sentence.text.strip()
+    if len(text) < MIN_SENTENCE_CHARS or sentence.role in NOT_ALONE:
         return False
     if _URL.search(text) and not text.endswith("。"):
         return False

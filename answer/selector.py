@@ -25,7 +25,7 @@ import numpy as np
 
 from answer.asked import ASKING_WORDS, AskedKind, asked_words, gives, topic_of, value_spans
 from answer.context import AnswerContext
-from answer.quotes import LEAD, Quote, items_after, quotable, quote_of, sentences_of
+from answer.quotes import Quote, quotable, quote_of
 from index.search import Passage, SearchResult
 from index.tokenize import entity_kinds, lexical_tokens
 from ingest.normalize import for_matching
@@ -137,7 +137,7 @@ def candidates(
     }
     out: list[Candidate] = []
     for passage in passages:
-        located = sentences_of(passage)
+        located = passage.chunk.sentences
         texts = [s.text for s in located]
         tokens = [set(lexical_tokens(t)) for t in texts]
         grams = [_bigrams(t) for t in texts]
@@ -159,9 +159,9 @@ def candidates(
                 "topic_near": topic_near,
                 "coverage_near": context.coverage(query_tokens, near),
                 "bigrams_near": _share(query_bigrams, set().union(*grams[lo:hi])),
-                "lead": float(bool(LEAD.search(text.strip()))),
+                "lead": float(located[i].lead),
             }
-            items = items_after(located, i, passage.chunk.text)
+            items = passage.chunk.introduced_by(i)
             if items:  # a heading or lead is quoted with what it introduces
                 span = range(i, i + 1 + len(items))
                 block_text = "\n".join(texts[j] for j in span)
@@ -187,7 +187,7 @@ def candidates(
                         ),
                     )
                 )
-            if not quotable(text) or (items and base["lead"]):
+            if not quotable(located[i]) or (items and base["lead"]):
                 continue  # a lead with its list is quoted whole, never alone
             quote = quote_of(passage, located[i])
             if holds:

@@ -28,8 +28,9 @@ from ingest.records import Chunk, DocumentInfo
 # text; 5: ruled tables as rows; 6: OCR read in two segmentations with capital I mended,
 # table cells cut inside a word joined, wrapped numbered lines no headings; 7: OCR
 # katakana-kanji look-alikes mended; 8: full line length without footnotes and URLs;
-# 9: a line ending in a URL ends its paragraph before Japanese text
-CACHE_FORMAT = 9
+# 9: a line ending in a URL ends its paragraph before Japanese text; 10: chunks carry their
+# sentences with pages and roles
+CACHE_FORMAT = 10
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,9 @@ from index.layout import IndexFolder
 from ingest.quality import PageQuality
 from ingest.records import Chunk, DocumentInfo
 
-# 2: chunks record where each page begins (page_starts, page_labels).
-FORMAT_VERSION = 2
+# 2: chunks record where each page begins (page_starts, page_labels); 3: chunks carry
+# their sentences with pages and roles (ingest/sentences.py), which answers read.
+FORMAT_VERSION = 3
 KEEP_OLD_BUILDS = 1  # a chat still answering on the previous build keeps its files
 
 
@@ -155,7 +156,15 @@ def write_chunks(directory: Path, chunks: Iterable[Chunk]) -> None:
 
 
 def read_chunks(directory: Path) -> list[Chunk]:
-    return [_records.structure(row, Chunk) for row in _read_jsonl(directory / "chunks.jsonl")]
+    rows = _read_jsonl(directory / "chunks.jsonl")
+    if any("sentences" not in row for row in rows):
+        # Answers quote the stored sentences: a build from before they were stored would
+        # decline every question, so it is refused with what to do.
+        raise IndexMissing(
+            f"{directory} は古い形式の索引です（文の区切りがありません）。"
+            "`scqa build` で作り直してください。"
+        )
+    return [_records.structure(row, Chunk) for row in rows]
 
 
 def write_documents(directory: Path, documents: Iterable[IndexedDocument]) -> None:

@@ -6,7 +6,8 @@ was current at its first sentence: from the PDF outline when the document has
 one (detected headings then refine it), from detected headings otherwise.
 A table caption (表1 ...) always opens a chunk together with what follows it,
 and a table row (a line without a full stop) is never cut unless it alone is
-longer than a chunk.
+longer than a chunk. Each chunk carries its sentences with their pages and roles
+(ingest/sentences.py), a table row with its table's header row.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.japanese import ends_sentence, match_key, split_sentences
 from ingest.outline import OutlineEntry
 from ingest.records import Chunk, DocumentInfo, Page
+from ingest.sentences import with_sentences
 from ingest.structure import SectionTracker, heading_level, starts_enumeration
 from ingest.tables import is_table_row
 
@@ -72,6 +74,7 @@ class _Unit:
     virtual: bool = False  # an outline entry not found in the text: sets the path, not shown
     caption: bool = False
     turn: int = 0  # a sentence over a page break: where in ``text`` its second page begins
+    header: str = ""  # a table row: the header row of its table
 
     @property
     def heading(self) -> bool:
@@ -227,7 +230,7 @@ def _overlap(parts: list[_Unit], sentences: int, max_chars: int) -> list[_Unit]:
     tail = [u for u in parts if not u.heading and not u.virtual and not u.caption][-sentences:]
     if sum(len(u.text) for u in tail) > max_chars // 3:
         return []
-    return [_Unit(u.text, u.pages, u.new_block, turn=u.turn) for u in tail]
+    return [_Unit(u.text, u.pages, u.new_block, turn=u.turn, header=u.header) for u in tail]
 
 
 def _piece_of(unit: _Unit, piece: str, offset: int) -> _Unit:
@@ -240,7 +243,18 @@ def _piece_of(unit: _Unit, piece: str, offset: int) -> _Unit:
             pages, turn = pages[:1], 0
         else:
             turn -= offset
-    return _Unit(piece, pages, unit.new_block, caption=unit.caption, turn=turn)
+    return _Unit(piece, pages, unit.new_block, caption=unit.caption, turn=turn, header=unit.header)
+
+
+def _row_headers(body: Sequence[_Unit], pieces: Sequence[str]) -> dict[int, str]:
+    """Offset in the joined text where a table row begins -> its table's header row."""
+    found: dict[int, str] = {}
+    offset = 0
+    for unit, piece in zip(body, pieces, strict=True):
+        if unit.header:
+            found[offset + len(piece) - len(unit.text)] = unit.header
+        offset += len(piece)
+    return found
 
 
 def _page_starts(body: Sequence[_Unit], pieces: Sequence[str]) -> dict[int, int]:
@@ -281,20 +295,19 @@ def chunk_pages(
             starts = _page_starts(body, pieces)
             spanned = tuple(starts)
             chunk_id = hashlib.sha1(f"{doc_key}:{len(chunks)}:{text}".encode()).hexdigest()[:16]
-            chunks.append(
-                Chunk(
-                    chunk_id,
-                    info.file,
-                    spanned,
-                    info.title,
-                    info.version,
-                    section,
-                    text,
-                    labels[spanned[0]],
-                    page_starts=tuple(starts.values()),
-                    page_labels=tuple(labels[p] for p in spanned),
-                )
+            chunk = Chunk(
+                chunk_id,
+                info.file,
+                spanned,
+                info.title,
+                info.version,
+                section,
+                text,
+                labels[spanned[0]],
+                page_starts=tuple(starts.values()),
+                page_labels=tuple(labels[p] for p in spanned),
             )
+            chunks.append(with_sentences(chunk, _row_headers(body, pieces)))
         parts = []
 
     headers = {page.number: set(page.table_headers) for page in pages}
@@ -348,6 +361,8 @@ def chunk_pages(
             if row and header is not None and header is not unit:
                 # A chunk that opens inside a table repeats its header row.
                 parts.append(_Unit(header.text, header.pages, True))
+        if row and header is not None and header is not unit:
+            unit = replace(unit, header=header.text)
         offset = 0
         for piece in _hard_split(unit.text, max_chars):
             if parts and sum(len(u.text) for u in parts) + len(piece) > max_chars:

@@ -12,10 +12,11 @@ from answer.selector import (
 )
 from index.search import Passage, SearchResult
 from ingest.records import Chunk
+from ingest.sentences import with_sentences
 
 
 def _result(question: str, text: str) -> SearchResult:
-    chunk = Chunk("id", "a.pdf", (3,), "t", "v", "", text, page_starts=(0,))
+    chunk = with_sentences(Chunk("id", "a.pdf", (3,), "t", "v", "", text, page_starts=(0,)))
     return SearchResult(question, (Passage(1, chunk, 1.0, 1.0, 0.6, 0.8),))
 
 

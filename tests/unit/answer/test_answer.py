@@ -11,6 +11,7 @@ from config import Settings
 from index.search import Passage, SearchResult
 from index.store import IndexedDocument
 from ingest.records import Chunk, DocumentInfo
+from ingest.sentences import with_sentences
 
 GUIDE = "smartcity/guidebook_2025-09.pdf"
 OLD_GUIDE = "smartcity/guidebook_2022-10.pdf"
@@ -47,7 +48,7 @@ def _context(**overrides: object) -> AnswerContext:
 
 
 def _passage(text: str, section: str, coverage: float, cosine: float, rank: int = 1) -> Passage:
-    chunk = Chunk(f"c{rank}", GUIDE, (41,), TITLE, "2025-09", section, text)
+    chunk = with_sentences(Chunk(f"c{rank}", GUIDE, (41,), TITLE, "2025-09", section, text))
     return Passage(rank, chunk, 1.0 / rank, 5.0, cosine, coverage)
 
 

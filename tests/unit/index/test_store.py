@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from index.store import (
     BuildMeta,
     Frequencies,
     IndexedDocument,
+    IndexMissing,
     read_chunks,
     read_coverage_tokens,
     read_documents,
@@ -24,7 +27,8 @@ from index.store import (
     write_quality,
 )
 from ingest.quality import PageQuality
-from ingest.records import Chunk, DocumentInfo
+from ingest.records import Chunk, DocumentInfo, Role
+from ingest.sentences import with_sentences
 
 GUIDE = DocumentInfo(
     file="smartcity/guidebook_2025-09.pdf",
@@ -95,9 +99,24 @@ def test_chunks_keep_their_page_starts_as_tuples(tmp_path: Path):
         page_starts=(0, 24),
         page_labels=("29", "30"),
     )
+    chunk = with_sentences(chunk)
     write_chunks(tmp_path, [chunk])
     (back,) = read_chunks(tmp_path)
     assert back == chunk and back.pages_at(25, 30) == (32,)
+    # The second sentence runs over the page break.
+    assert [(s.pages, s.role) for s in back.sentences] == [
+        ((31,), Role.TEXT),
+        ((31, 32), Role.TEXT),
+    ]
+
+
+def test_a_build_whose_chunks_carry_no_sentences_is_refused_with_what_to_do(tmp_path: Path):
+    # chunks.jsonl as FORMAT_VERSION 2 wrote it: answers would find nothing to quote.
+    row = {"chunk_id": "c1", "file": GUIDE.file, "pages": [31], "title": GUIDE.title}
+    row |= {"version": GUIDE.version, "section": "", "text": "地番は不動産登記に従います。"}
+    (tmp_path / "chunks.jsonl").write_text(json.dumps(row, ensure_ascii=False) + "\n")
+    with pytest.raises(IndexMissing, match="scqa build"):
+        read_chunks(tmp_path)
 
 
 def test_frequencies_quality_and_what_older_builds_lack(tmp_path: Path):

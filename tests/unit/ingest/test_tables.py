@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ingest.chunking import ChunkSizes, chunk_pages
-from ingest.records import DocumentInfo, Page
+from ingest.records import DocumentInfo, Page, Role
 from ingest.tables import cell_text, is_table, is_table_row
 
 DATA_ITEMS = [
@@ -87,3 +87,6 @@ def test_rows_are_never_cut_and_a_chunk_opening_inside_a_table_repeats_its_heade
         table_lines = [x for x in chunk.text.split("\n") if is_table_row(x)]
         if table_lines and table_lines[0] != header:
             pytest.fail(f"a chunk opens inside the table without its header: {chunk.text!r}")
+    # Each row's sentence carries the header row it belongs under; the header row none.
+    for sentence in (s for c in chunks for s in c.sentences if s.role is Role.ROW):
+        assert sentence.header == ("" if sentence.text == header else header), sentence.text
