@@ -123,7 +123,7 @@ def _ranked(
     is the one in use) is sure enough that one of them answers."""
     s = context.settings
     depth = s.answer_passages if s.selector == Chooser.LEARNED else RULE_PASSAGES
-    learned = "learned" in (s.selector, s.decline)
+    learned = Chooser.LEARNED in (s.selector, s.decline)
     pool = candidates(context, result, result.passages[:depth], kinds, compare=learned)
     sure = True
     if learned and pool:

@@ -9,18 +9,22 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
+from config import Bm25Mode
 from index.tokenize import bm25_tokens
 
 
 class LexicalIndex:
-    def __init__(self, retriever: bm25s.BM25, mode: str):
+    def __init__(self, retriever: bm25s.BM25, mode: Bm25Mode):
         self._retriever = retriever
         self._vocab = retriever.vocab_dict
         self.mode = mode
 
     @classmethod
     def build(
-        cls, texts: Sequence[str], mode: str = "base", tokens: Sequence[list[str]] | None = None
+        cls,
+        texts: Sequence[str],
+        mode: Bm25Mode = Bm25Mode.BASE,
+        tokens: Sequence[list[str]] | None = None,
     ) -> LexicalIndex:
         """``tokens``: the texts already tokenized in this mode, to save tokenizing twice."""
         corpus_tokens = (
@@ -41,7 +45,7 @@ class LexicalIndex:
         marker = directory / "scqa_tokens.json"
         # Indexes written before the mode was recorded used "base".
         mode = json.loads(marker.read_text(encoding="utf-8"))["mode"] if marker.exists() else "base"
-        return cls(bm25s.BM25.load(str(directory)), mode)
+        return cls(bm25s.BM25.load(str(directory)), Bm25Mode(mode))
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every chunk; zeros when no query token is in the vocabulary."""

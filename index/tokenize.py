@@ -48,7 +48,7 @@ BM25_MODES = tuple(mode.value for mode in Bm25Mode)
 _CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u9fff々〆ヶ]{2,}")
 
 
-def bm25_tokens(text: str, mode: str = "base") -> list[str]:
+def bm25_tokens(text: str, mode: Bm25Mode = Bm25Mode.BASE) -> list[str]:
     """Tokens BM25 indexes, by mode (chosen by measurement, docs/retrieval.md):
 
     base         content words in dictionary form (行っ -> 行う)
@@ -57,15 +57,15 @@ def bm25_tokens(text: str, mode: str = "base") -> list[str]:
     base+bigram  base, plus character bigrams of Japanese runs as a recall net
                  for words the dictionary splits differently in text and question
     """
-    if mode == "base":
+    if mode == Bm25Mode.BASE:
         return lexical_tokens(text)
-    if mode == "base+bigram":
+    if mode == Bm25Mode.BASE_BIGRAM:
         runs = _CJK_RUN.findall(for_matching(text))
         return lexical_tokens(text) + [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
     words = [w for w in _words(for_matching(text)) if w.surface.strip()]
-    if mode == "surface":
+    if mode == Bm25Mode.SURFACE:
         return [w.surface for w in words if getattr(w.feature, "pos1", None) not in _FUNCTION_POS]
-    if mode == "all":
+    if mode == Bm25Mode.ALL:
         return [w.surface for w in words]
     raise ValueError(f"unknown BM25 mode {mode!r}; one of {BM25_MODES}")
 

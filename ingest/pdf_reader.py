@@ -131,7 +131,7 @@ def page_labels(reader: PdfReader) -> list[str]:
 
 def read_pdf(
     path: Path,
-    extractor: str = "auto",
+    extractor: Extractor = Extractor.AUTO,
     ocr: OcrOptions | None = None,
     sha256: str = "",
     table_rows: bool = False,
@@ -152,14 +152,14 @@ def read_pdf(
     texts: list[str] = []
     used: list[str] = []
     for index in range(count):
-        if extractor == "pypdfium2":
+        if extractor == Extractor.PYPDFIUM2:
             text = pdfium.text(index)
             texts.append(text if text is not None else _pypdf_text(reader, index, path.name))
             used.append("pypdfium2" if text is not None else "pypdf")
             continue
         text = _pypdf_text(reader, index, path.name)
         source = "pypdf"
-        if extractor == "auto" and (garbage_count(text) or not text.strip()):
+        if extractor == Extractor.AUTO and (garbage_count(text) or not text.strip()):
             other = pdfium.text(index)
             if other is not None and _better(other, text):
                 text, source = other, "pypdfium2"
