@@ -187,8 +187,9 @@ class Settings:
             )
 
     # The paths inside an index folder are named by index/layout.py:IndexFolder, which
-    # config may not import (it imports no stage). These copies stay only until their
-    # last callers ask IndexFolder (index/build.py, app/cli.py, ingest/ocr.py:OcrOptions.of);
+    # config may not import (it imports no stage). These copies of the cache paths stay
+    # only until their last callers ask IndexFolder (index/build.py, and
+    # ingest/ocr.py:OcrOptions.of for build, inspect and eval);
     # tests/unit/index/test_layout.py checks that both give the same paths.
     @property
     def cache_dir(self) -> Path:
@@ -208,11 +209,6 @@ class Settings:
     def ocr_cache_dir(self) -> Path:
         """OCR pages by PDF sha256 and page (ingest/ocr.py)."""
         return self.cache_dir / "ocr"
-
-    @property
-    def feedback_file(self) -> Path:
-        """Ratings and comments from the chat (app/feedback.py)."""
-        return self.index_dir / "feedback.sqlite3"
 
     def _measured(self) -> dict[str, float]:
         return MEASURED.get(self.model, MEASURED["*"])

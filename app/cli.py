@@ -525,9 +525,9 @@ def cmd_feedback_export(args: argparse.Namespace) -> int:
     import io
 
     from app.feedback import FeedbackError, FeedbackStore
+    from index.layout import IndexFolder
 
-    settings = _settings(args)
-    path = settings.feedback_file
+    path = IndexFolder.of(_settings(args)).feedback
     if not path.exists():
         print(f"フィードバックはまだありません（{shown(path)}）。", file=sys.stderr)
         return 0

@@ -14,6 +14,7 @@ import pytest
 from collection.scan import duplicate_reason
 from config import Settings
 from index.build import BuildFailed, build_index
+from index.layout import IndexFolder
 from index.store import current_build, read_chunks, read_documents
 from tests.conftest import fill_disk, shared_pdf, write_pdf
 
@@ -114,10 +115,10 @@ def test_the_report_names_every_skipped_file_with_its_reason(hostile, capsys):
 
 def test_leftovers_of_a_dead_build_are_cleared_by_the_next(hostile):
     settings, report, _ = hostile
-    index = settings.index_dir
+    folder = IndexFolder.of(settings)
     dead = [
-        index / "builds" / ".tmp-20260101-000000-abcdef",
-        settings.cache_dir / "files" / ".0123.abcdef.tmp",
+        folder.unfinished_build("20260101-000000-abcdef"),
+        folder.file_cache / ".0123.abcdef.tmp",
     ]
     dead[0].mkdir()
     (dead[0] / "chunks.jsonl").write_text("{}", encoding="utf-8")
@@ -176,10 +177,8 @@ def test_a_copy_under_another_name_is_indexed_once_and_the_newest_version_stays_
 
 
 def _leftovers(index: Path) -> list[Path]:
-    return [
-        *(index / "builds").glob(".tmp-*"),
-        *(index / "cache" / "files").glob(".*.tmp"),
-    ]
+    folder = IndexFolder(index)
+    return [*folder.leftovers(), *folder.file_cache.glob(".*.tmp")]
 
 
 def test_a_full_disk_keeps_the_previous_index_and_leaves_nothing_behind(tiny_disk, tmp_path):

@@ -39,7 +39,6 @@ def test_the_settings_paths_left_for_unmoved_callers_agree(tmp_path: Path, cache
     assert settings.file_cache_dir == folder.file_cache
     assert settings.vector_cache_file == folder.vector_cache
     assert settings.ocr_cache_dir == folder.ocr_cache
-    assert settings.feedback_file == folder.feedback
 
 
 def test_an_unfinished_build_is_named_apart_and_renamed_when_done(tmp_path: Path):
