@@ -206,9 +206,10 @@ def test_a_cache_on_a_full_disk_only_costs_time(tiny_disk, tmp_path, caplog):
     corpus = tmp_path / "corpus"
     write_pdf(corpus / "a.pdf", [BODY])
     settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index", cache=tiny_disk / "cache")
-    (tiny_disk / "cache" / "files").mkdir(parents=True)
+    files = IndexFolder.of(settings).file_cache
+    files.mkdir(parents=True)
     fill_disk(tiny_disk, leave=0)
     report = build_index(corpus, settings)
     assert report.chunks > 0 and current_build(settings.index_dir).exists()
     assert "キャッシュ" in caplog.text
-    assert list((tiny_disk / "cache" / "files").iterdir()) == []
+    assert list(files.iterdir()) == []

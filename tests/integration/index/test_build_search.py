@@ -6,6 +6,7 @@ import pytest
 
 from index.build import build_index, is_up_to_date, with_series
 from index.file_cache import CACHE_FORMAT
+from index.layout import IndexFolder
 from index.search import ModelMismatch, Searcher
 from index.store import IndexedDocument, current_build, read_chunks
 from ingest.records import DocumentInfo
@@ -115,7 +116,7 @@ def test_a_rebuild_swaps_the_served_index_only_when_complete(built_index, small_
     after = current_build(settings.index_dir)
     assert after != before and str(after) == report.index
     assert before.exists()  # kept for a chat still answering on it
-    assert not list((settings.index_dir / "builds").glob(".tmp-*"))
+    assert not IndexFolder.of(settings).leftovers()
 
 
 def test_a_named_version_is_preferred_and_other_versions_fold_into_one_citation(tmp_path):
