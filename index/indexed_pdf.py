@@ -14,7 +14,8 @@ from pathlib import Path
 from collection.scan import sha256_of
 from index.layout import IndexFolder
 from index.search import Searcher
-from ingest.ocr import Box, OcrCache
+from ingest.ocr import OcrCache
+from ingest.records import Box
 
 # Each character Tesseract read, with its box on the page in PDF points.
 OcrChars = tuple[tuple[str, Box], ...]
