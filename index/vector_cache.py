@@ -11,12 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-
-from index.dense import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -70,35 +68,3 @@ class VectorCache:
                 db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
         except sqlite3.Error as exc:
             log.warning("ベクトルのキャッシュに書き込めませんでした（構築は続けます）: %s", exc)
-
-
-def embed_with_cache(
-    texts: Sequence[str],
-    model_name: str,
-    load: Callable[[], Embedder],
-    cache: VectorCache | None,
-    batch: int = 256,
-    on_progress: Callable[[int, int], None] | None = None,
-    reuse: bool = True,
-) -> tuple[np.ndarray, int]:
-    """Vectors for ``texts``; the model is loaded only if some text is not cached.
-
-    With ``reuse=False`` every text is embedded again (and the cache refreshed).
-    Returns the vectors and how many texts were embedded now.
-    """
-    keys = [text_key(t) for t in texts]
-    known = cache.get(model_name, keys) if cache and reuse else {}
-    missing = [i for i, k in enumerate(keys) if k not in known]
-    if missing:
-        embedder = load()
-        if embedder.name != model_name:
-            raise RuntimeError(f"model {embedder.name!r} loaded where {model_name!r} was expected")
-        for start in range(0, len(missing), batch):
-            ids = missing[start : start + batch]
-            vectors = embedder.encode_documents([texts[i] for i in ids])
-            if cache:
-                cache.put(model_name, [keys[i] for i in ids], vectors)
-            known.update({keys[i]: v for i, v in zip(ids, vectors, strict=True)})
-            if on_progress:
-                on_progress(min(start + batch, len(missing)), len(missing))
-    return np.ascontiguousarray(np.vstack([known[k] for k in keys]), dtype=np.float32), len(missing)

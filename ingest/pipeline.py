@@ -307,7 +307,7 @@ def _read_in_workers(
     OCR page budget is shared memory, so all of them draw from the same count.
 
     Processes started after a death are forked while the caller's threads run (the
-    model loading that ``on_started`` began); they only read PDFs, which takes none of
+    embedding threads that ``on_started`` began); they only read PDFs, which takes none of
     the locks those threads use.
     """
     results: dict[int, FileResult] = {}

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from index.build import build_index, is_up_to_date, with_series
+from index.build import build_index, scan, with_series
 from index.file_cache import CACHE_FORMAT
 from index.layout import IndexFolder
 from index.search import ModelMismatch, Searcher
@@ -77,8 +77,8 @@ def test_known_questions_find_the_right_page_in_the_top_five(searcher, question,
 
 def test_index_is_up_to_date_until_a_file_changes(built_index, small_corpus, tmp_path):
     settings, _ = built_index
-    assert is_up_to_date(small_corpus, settings)
-    assert not is_up_to_date(small_corpus, dataclasses.replace(settings, heading_context=False))
+    assert scan(small_corpus, settings).up_to_date
+    assert not scan(small_corpus, dataclasses.replace(settings, heading_context=False)).up_to_date
 
 
 def test_an_index_built_by_older_ingest_code_is_not_up_to_date(
@@ -87,7 +87,7 @@ def test_an_index_built_by_older_ingest_code_is_not_up_to_date(
     """After an upgrade that changes what a PDF becomes, `scqa build` rebuilds."""
     settings, _ = built_index
     monkeypatch.setattr("index.build.CACHE_FORMAT", CACHE_FORMAT + 1)
-    assert not is_up_to_date(small_corpus, settings)
+    assert not scan(small_corpus, settings).up_to_date
 
 
 def test_a_mismatched_model_is_refused_with_a_clear_message(built_index):

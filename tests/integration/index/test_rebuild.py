@@ -107,7 +107,7 @@ def test_a_new_version_of_the_embedding_package_means_a_rebuild(tmp_path, monkey
     monkeypatch.setattr(
         build_module, "embedder_name", lambda model: embedder_name(model) + ".post1"
     )
-    assert not build_module.is_up_to_date(corpus, settings)
+    assert not build_module.scan(corpus, settings).up_to_date
 
 
 def test_a_corrupt_pdf_is_reported_and_the_rest_lands(tmp_path):

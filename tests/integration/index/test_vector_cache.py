@@ -2,9 +2,15 @@ import numpy as np
 import pytest
 
 from index.dense import CHIVE, embedder_name, load_embedder
-from index.vector_cache import VectorCache, embed_with_cache
+from index.embedding import Embedding
+from index.vector_cache import VectorCache
 
 pytestmark = pytest.mark.model
+
+
+def embed_with_cache(texts, name, load, cache):
+    return Embedding(name, load, cache).vectors(texts)
+
 
 TEXTS = [
     "地域サービスのデータモデルは、自治体が共通に使えるひな形である。",
