@@ -186,30 +186,6 @@ class Settings:
                 f"設定 top_k は 1 から {TOP_K_MAX} までの整数です（設定値: {self.top_k!r}）"
             )
 
-    # The paths inside an index folder are named by index/layout.py:IndexFolder, which
-    # config may not import (it imports no stage). These copies of the cache paths stay
-    # only until their last callers ask IndexFolder (index/build.py, and
-    # ingest/ocr.py:OcrOptions.of for build, inspect and eval);
-    # tests/unit/index/test_layout.py checks that both give the same paths.
-    @property
-    def cache_dir(self) -> Path:
-        return self.cache or self.index_dir / "cache"
-
-    @property
-    def file_cache_dir(self) -> Path:
-        """Parsed PDFs by sha256 (index/file_cache.py)."""
-        return self.cache_dir / "files"
-
-    @property
-    def vector_cache_file(self) -> Path:
-        """Passage vectors by text and model (index/vector_cache.py)."""
-        return self.cache_dir / "vectors.sqlite3"
-
-    @property
-    def ocr_cache_dir(self) -> Path:
-        """OCR pages by PDF sha256 and page (ingest/ocr.py)."""
-        return self.cache_dir / "ocr"
-
     def _measured(self) -> dict[str, float]:
         return MEASURED.get(self.model, MEASURED["*"])
 

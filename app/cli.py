@@ -229,6 +229,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
     from collection.manifest import load_manifest
     from collection.scan import scan_corpus
+    from index.layout import IndexFolder
     from ingest.ocr import OcrOptions
     from ingest.pipeline import ingest_file
     from ingest.quality import VERDICT_LABELS, summarize
@@ -246,7 +247,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             print(shown(f"スキップ: {problem.file} — {problem.reason}"), file=sys.stderr)
     manifest = load_manifest(base)
     settings = _settings(args)
-    ocr = OcrOptions.of(settings)
+    ocr = OcrOptions.of(settings, IndexFolder.of(settings).ocr_cache)
     every = []
     for pdf in files:
         rel = pdf.relative_to(base).as_posix()

@@ -31,6 +31,7 @@ from answer.compose import compose_answer
 from answer.context import AnswerContext
 from answer.quotes import Quote
 from collection.scan import sha256_of
+from index.layout import IndexFolder
 from index.search import Searcher
 from ingest.cleaning import clean_pages
 from ingest.japanese import match_key
@@ -289,7 +290,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> EvaluationReport:
     latencies = []
     misses = []
     context = AnswerContext.of(searcher)
-    ocr = OcrOptions.of(searcher.settings)
+    ocr = OcrOptions.of(searcher.settings, IndexFolder.of(searcher.settings).ocr_cache)
     printed = PrintedPages(Path(searcher.meta.corpus), ocr) if searcher.meta.corpus else None
     quotes_on_page = quotes_checked = 0
     for q in questions:

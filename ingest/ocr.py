@@ -448,12 +448,13 @@ class OcrOptions:
     seconds_per_page: float = Settings.ocr_seconds_per_page
 
     @classmethod
-    def of(cls, settings: Settings) -> OcrOptions | None:
-        """What the settings ask for: the cache and both caps (None: OCR is switched off).
-        Every caller that reads pages (build, inspect, evaluation) goes through here."""
+    def of(cls, settings: Settings, cache_dir: Path) -> OcrOptions | None:
+        """What the settings ask for: both caps, and the cache folder the caller names
+        (index/layout.py's ``IndexFolder.ocr_cache``; None: OCR is switched off). Every
+        caller that reads pages (build, inspect, evaluation) goes through here."""
         if not settings.ocr:
             return None
-        return cls(settings.ocr_cache_dir, settings.ocr_max_pixels, settings.ocr_seconds_per_page)
+        return cls(cache_dir, settings.ocr_max_pixels, settings.ocr_seconds_per_page)
 
 
 _budget: PageBudget | None = None

@@ -32,15 +32,6 @@ def test_the_cache_setting_moves_only_the_caches(tmp_path: Path):
     assert folder.feedback == tmp_path / "index" / "feedback.sqlite3"
 
 
-@pytest.mark.parametrize("cache", [None, "elsewhere"])
-def test_the_settings_paths_left_for_unmoved_callers_agree(tmp_path: Path, cache: str | None):
-    settings = Settings(index_dir=tmp_path, cache=tmp_path / cache if cache else None)
-    folder = IndexFolder.of(settings)
-    assert settings.file_cache_dir == folder.file_cache
-    assert settings.vector_cache_file == folder.vector_cache
-    assert settings.ocr_cache_dir == folder.ocr_cache
-
-
 def test_an_unfinished_build_is_named_apart_and_renamed_when_done(tmp_path: Path):
     folder = IndexFolder(tmp_path)
     tmp = folder.unfinished_build("20260101-000000-abcdef")
