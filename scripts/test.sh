@@ -5,7 +5,9 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh dev || exit 1
 .venv/bin/ruff check . || exit 1
 .venv/bin/ruff format --check . || exit 1
-.venv/bin/python -m pytest "$@"
+# Two test processes (pytest-xdist), one per core; each module's tests stay in one
+# process, so a module's shared fixtures are made once (tests/README.md).
+.venv/bin/python -m pytest -n auto --dist loadfile "$@"
 status=$?
 if [ $status -eq 5 ]; then
   echo "pytest collected no tests: failing on purpose" >&2

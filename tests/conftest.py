@@ -4,11 +4,14 @@ the markers that say what each test needs (tests/README.md)."""
 from __future__ import annotations
 
 import os
+import pickle
+import shutil
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from config import Settings
 
@@ -56,24 +59,48 @@ def shared_pdf(rel: str) -> Path:
     return path
 
 
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every test process of this run sees: with pytest-xdist (the README's test
+    command runs two), the parent of the workers' own temporary folders."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A corpus folder of symlinks to real PDFs (never copies of them)."""
-    folder = tmp_path_factory.mktemp("corpus")
-    for rel in SMALL_CORPUS:
-        target = folder / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(shared_pdf(rel))
+    """A corpus folder of symlinks to real PDFs (never copies of them), one per run."""
+    folder = _shared_folder(tmp_path_factory) / "small-corpus"
+    with FileLock(f"{folder}.lock"):
+        if not folder.exists():
+            making = folder.with_name(folder.name + ".making")
+            shutil.rmtree(making, ignore_errors=True)
+            for rel in SMALL_CORPUS:
+                target = making / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(shared_pdf(rel))
+            making.rename(folder)
     return folder
 
 
 @pytest.fixture(scope="session")
 def built_index(small_corpus: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The small corpus's index, built once per run: the first test process to need it
+    builds it (the others wait), and each process works on a copy of its own, since
+    tests rebuild it, place PDFs in it and store feedback in it."""
     from index.build import build_index
 
-    settings = Settings(corpus_dir=small_corpus, index_dir=tmp_path_factory.mktemp("index"))
-    report = build_index(small_corpus, settings)
-    return settings, report
+    built = _shared_folder(tmp_path_factory) / "small-index"
+    saved = built.with_name("small-index-report.pickle")  # written once the build is done
+    with FileLock(f"{built}.lock"):
+        if not saved.exists():
+            report = build_index(small_corpus, Settings(corpus_dir=small_corpus, index_dir=built))
+            saved.write_bytes(pickle.dumps(report))
+    report = pickle.loads(saved.read_bytes())
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return Settings(corpus_dir=small_corpus, index_dir=built), report
+    mine = tmp_path_factory.mktemp("index")
+    shutil.copytree(built, mine, symlinks=True, dirs_exist_ok=True)  # `current` is relative
+    return Settings(corpus_dir=small_corpus, index_dir=mine), report
 
 
 @pytest.fixture(scope="session")
