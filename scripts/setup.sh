@@ -16,7 +16,7 @@ fi
 stamp=.venv/.scqa-installed
 want="$(sha256sum pyproject.toml | cut -d' ' -f1) ${extras}"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  .venv/bin/python -m pip install -q --upgrade pip
+  # The pip of Python 3.11's venv (23.x) installs everything here; not upgraded (saves time).
   # The CPU build of torch lies on local disk; installed first so that
   # sentence-transformers does not pull a multi-GB CUDA build.
   .venv/bin/python -m pip install -q torch==2.13.0
