@@ -449,7 +449,13 @@ def parse_variant(text: str) -> tuple[str, dict[str, str]]:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from evaluation.evaluate import Compared, evaluate, load_questions, markdown_table
+    from evaluation.evaluate import (
+        Compared,
+        evaluate,
+        load_questions,
+        markdown_table,
+        printed_pages,
+    )
     from index.search import Searcher, model_of
     from index.store import current_build
 
@@ -464,9 +470,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
         build = current_build(base.index_dir)
         if not args.model:  # compare indexes built with different models
             base = base.with_overrides(model=model_of(build))
+        printed = None  # the cited pages' text, read once for every configuration
         for name, overrides in variants:
             settings = base.with_overrides(**overrides)
-            report = evaluate(Searcher(build, settings), questions)
+            searcher = Searcher(build, settings)
+            printed = printed or printed_pages(searcher)
+            report = evaluate(searcher, questions, printed)
             rows.append(Compared(str(base.index_dir), settings.model, name, overrides, report))
     if args.json:
         dicts = [r.to_dict(misses=args.show_misses) for r in rows]

@@ -280,7 +280,19 @@ class _Outcome:
     held_key: bool | None  # None: the question has no key phrases
 
 
-def evaluate(searcher: Searcher, questions: list[Question]) -> EvaluationReport:
+def printed_pages(searcher: Searcher) -> PrintedPages | None:
+    """The cited pages' text layer for the searcher's corpus (None: the build names none).
+    Several evaluations of one index (``scqa eval --standard``) share one: each PDF is
+    then read once, not once per configuration."""
+    if not searcher.meta.corpus:
+        return None
+    ocr = OcrOptions.of(searcher.settings, IndexFolder.of(searcher.settings).ocr_cache)
+    return PrintedPages(Path(searcher.meta.corpus), ocr)
+
+
+def evaluate(
+    searcher: Searcher, questions: list[Question], printed: PrintedPages | None = None
+) -> EvaluationReport:
     chunks_by_page: dict[tuple[str, int], set[int]] = defaultdict(set)
     for i, chunk in enumerate(searcher.chunks):
         for page in chunk.pages:
@@ -290,8 +302,7 @@ def evaluate(searcher: Searcher, questions: list[Question]) -> EvaluationReport:
     latencies = []
     misses = []
     context = AnswerContext.of(searcher)
-    ocr = OcrOptions.of(searcher.settings, IndexFolder.of(searcher.settings).ocr_cache)
-    printed = PrintedPages(Path(searcher.meta.corpus), ocr) if searcher.meta.corpus else None
+    printed = printed or printed_pages(searcher)
     quotes_on_page = quotes_checked = 0
     for q in questions:
         start = time.perf_counter()
