@@ -164,7 +164,7 @@ def _report_lines(report) -> list[str]:
         f"インデックス: {report.index}",
         *_format_changes(report.changes, report.skipped),
         f"読み直した PDF: {report.read_files}（キャッシュから {report.reused_files}）"
-        f"  埋め込んだチャンク: {report.embedded}（残りはキャッシュから）",
+        f"  埋め込んだ本文: {report.embedded}（残りはキャッシュか、同じ本文の繰り返し）",
         f"ファイル: {report.files}（索引 {report.files - len(report.skipped)}、スキップ {len(report.skipped)}）",
         f"ページ: {report.pages}  チャンク: {report.chunks}",
         _format_quality(report.quality),

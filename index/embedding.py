@@ -40,10 +40,12 @@ def embedding_threads() -> int:
 class Embedding:
     """Vectors of one model for a build's passages; :meth:`add` returns at once.
 
-    ``load`` makes one model instance; with ``threads`` > 1 each thread loads its
-    own, so ``load`` must give instances that can run side by side. The model is
-    loaded only when some text is not in the cache. ``reuse=False`` embeds every
-    text again (and refreshes the cache), as a full build does.
+    ``load`` makes one model instance, which must report ``model_name``; with
+    ``threads`` > 1 each thread loads its own, so ``load`` must give instances that can
+    run side by side. The model is loaded only when some text is not in the cache. The
+    cache keeps the vectors under ``cache_key`` (the model name, and for a model whose
+    vectors depend on its prefix, the prefix too). ``reuse=False`` embeds every text
+    again (and refreshes the cache), as a full build does.
     """
 
     def __init__(
@@ -53,9 +55,12 @@ class Embedding:
         cache: VectorCache | None,
         threads: int = 1,
         reuse: bool = True,
+        cache_key: str | None = None,
     ):
         self._name = model_name
+        self._key = cache_key or model_name
         self._load = load
+        self._failed: BaseException | None = None  # the load that failed: no second try
         self._cache = cache
         self._reuse = reuse
         self._local = threading.local()
@@ -76,7 +81,7 @@ class Embedding:
         if not new:
             return
         if self._cache is not None and self._reuse:
-            found = self._cache.get(self._name, list(new))
+            found = self._cache.get(self._key, list(new))
             with self._lock:
                 self._known.update(found)
             new = {k: t for k, t in new.items() if k not in found}
@@ -88,18 +93,26 @@ class Embedding:
             self._submitted += len(batch)
 
     def _embedder(self) -> Embedder:
-        if (embedder := getattr(self._local, "embedder", None)) is None:
-            embedder = self._local.embedder = self._load()
+        if (embedder := getattr(self._local, "embedder", None)) is not None:
+            return embedder
+        if self._failed is not None:  # every batch after a failed load fails at once
+            raise self._failed
+        try:
+            embedder = self._load()
             if embedder.name != self._name:
                 raise RuntimeError(
                     f"model {embedder.name!r} loaded where {self._name!r} was expected"
                 )
+        except BaseException as exc:
+            self._failed = exc
+            raise
+        self._local.embedder = embedder  # only a model that passed the check is kept
         return embedder
 
     def _embed(self, keys: list[str], texts: list[str]) -> None:
         vectors = self._embedder().encode_documents(texts)
         if self._cache is not None:
-            self._cache.put(self._name, keys, vectors)
+            self._cache.put(self._key, keys, vectors)
         with self._lock:
             self._known.update(zip(keys, vectors, strict=True))
             self._done += len(keys)

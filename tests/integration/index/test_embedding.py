@@ -3,7 +3,7 @@ import pytest
 
 from index.dense import E5_SMALL, PACKAGED, E5SmallEmbedder
 from index.embedding import Embedding
-from index.vector_cache import VectorCache
+from index.vector_cache import VectorCache, text_key
 
 pytestmark = pytest.mark.model
 
@@ -61,3 +61,49 @@ def test_a_model_that_cannot_load_fails_the_embedding_with_its_reason(tmp_path):
     embedding.add(PASSAGES)
     with pytest.raises(RuntimeError, match="壊れています"):
         embedding.vectors(PASSAGES)
+
+
+class Fake:
+    """A stand-in model: a fixed vector per text length, and the name it reports."""
+
+    dimension = 4
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def encode_documents(self, texts):
+        return np.asarray([[len(t), 1.0, 0.0, 0.0] for t in texts], dtype=np.float32)
+
+
+MANY = [f"第{i}条 本文" for i in range(40)]  # more texts than one batch holds
+
+
+def test_a_model_with_another_name_leaves_nothing_in_the_cache(tmp_path):
+    cache = VectorCache(tmp_path / "v")
+    embedding = Embedding("expected", lambda: Fake("another"), cache, threads=2)
+    with pytest.raises(RuntimeError, match="expected"):
+        embedding.vectors(MANY)
+    assert cache.get("expected", [text_key(t) for t in MANY]) == {}
+
+
+def test_a_model_that_failed_to_load_is_not_loaded_again_for_every_batch(tmp_path):
+    loads = []
+
+    def broken():
+        loads.append(1)
+        raise RuntimeError("モデルが壊れています")
+
+    with pytest.raises(RuntimeError, match="壊れています"):
+        Embedding("x", broken, None, threads=1).vectors(MANY)
+    assert len(loads) == 1
+
+
+def test_vectors_are_cached_under_the_key_and_the_model_checked_by_its_name(tmp_path):
+    """A sentence-transformers model reports its name; its vectors also depend on the
+    prefix, which only the cache key holds."""
+    cache = VectorCache(tmp_path / "v")
+    _, embedded = Embedding(
+        "folder/model", lambda: Fake("folder/model"), cache, cache_key="folder/model|passage: "
+    ).vectors(MANY[:3])
+    assert embedded == 3
+    assert len(cache.get("folder/model|passage: ", [text_key(t) for t in MANY[:3]])) == 3
