@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from index.store import current_build, read_report
+
 ROOT = Path(__file__).resolve().parents[1]
 
 PLAIN = """
@@ -74,7 +76,7 @@ def build(corpus: Path, index_dir: Path) -> dict:
         stderr=subprocess.DEVNULL,
     )
     seconds = time.perf_counter() - start
-    report = json.loads((index_dir / "current" / "report.json").read_text(encoding="utf-8"))
+    report = read_report(current_build(index_dir))
     return {
         "seconds": round(seconds, 1),
         "stages": {k: round(v, 1) for k, v in report["seconds"].items()},

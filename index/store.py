@@ -253,6 +253,11 @@ def write_report(directory: Path, report: object) -> None:
     _write_json(directory / "report.json", asdict(report))  # type: ignore[call-overload]
 
 
+def read_report(directory: Path) -> dict:
+    """The build report as written (plain JSON data), for tools that print or compare it."""
+    return _read_json(directory / "report.json")
+
+
 def read_skipped(directory: Path) -> list[SkippedFile]:
     """The files a build could not index, from its report; empty when it has none."""
     try:
