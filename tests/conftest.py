@@ -41,8 +41,29 @@ NEEDS_OF_FIXTURE = {
 UNIT_DIR = ROOT / "tests" / "unit"
 
 
+# The longest modules, longest first (tests/README.md's durations). With two test
+# processes, modules are handed out in this order: one process starts on the chat
+# (which builds the shared small index) while the other starts on the rebuilds, and the
+# short modules fill the end, so neither process waits long for the other.
+LONGEST_FIRST = [
+    "app/test_chat.py",
+    "index/test_rebuild.py",
+    "ingest/test_ocr.py",
+    "index/test_build_hostile.py",
+    "index/test_build_search.py",
+    "ingest/test_pipeline.py",
+    "app/test_browser.py",
+    "evaluation/test_evaluate.py",
+    "app/test_cli_hostile.py",
+    "ingest/test_tables.py",
+    "ingest/test_read_limits.py",
+    "index/test_dense.py",
+]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The tier comes from the folder; needs from the fixtures a test uses (and markers)."""
+    """The tier comes from the folder; needs from the fixtures a test uses (and markers).
+    In a pytest-xdist worker, the longest modules come first (see LONGEST_FIRST)."""
     for item in items:
         unit = Path(item.path).is_relative_to(UNIT_DIR)
         item.add_marker("unit" if unit else "integration")
@@ -50,6 +71,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             if fixture in item.fixturenames:
                 for need in needs:
                     item.add_marker(need)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        integration = ROOT / "tests" / "integration"
+
+        def rank(item: pytest.Item) -> int:
+            path = Path(item.path)
+            rel = (
+                path.relative_to(integration).as_posix() if path.is_relative_to(integration) else ""
+            )
+            return LONGEST_FIRST.index(rel) if rel in LONGEST_FIRST else len(LONGEST_FIRST)
+
+        items.sort(key=rank)  # stable: the rest keep their order
 
 
 def shared_pdf(rel: str) -> Path:
