@@ -58,6 +58,11 @@ def squeeze(text: str) -> str:
     return match_key(text)
 
 
+def quoted_text(quote: Quote) -> str:
+    """What a quote shows: its sentence, then the list items or table rows it introduces."""
+    return "".join([quote.text, *quote.items])
+
+
 def holds_key_phrase(answer_text: str, key_phrases: tuple[str, ...]) -> bool:
     answer = squeeze(answer_text)
     return any(squeeze(k) in answer for k in key_phrases if squeeze(k))
@@ -167,6 +172,12 @@ class Metrics:
     # The same share among questions whose gold page is in the top 5: the answer given
     # that retrieval found the page. Measured over all questions only (NaN per kind).
     answer_has_key_when_found: float
+    # As staff read it: the first quoted sentence (with the items it introduces) holds a
+    # key phrase, among the keyed questions (NaN when none has key phrases) ...
+    first_quote_has_key: float = float("nan")
+    # ... and the median length, in characters, of what an answer quotes (sentences and
+    # their items, marks not counted), over the answerable questions answered.
+    answer_median_chars: float = float("nan")
 
     def to_dict(self) -> dict[str, float]:
         return {
@@ -179,6 +190,8 @@ class Metrics:
             "answer_has_key": self.answer_has_key,
             "n_keyed": self.n_keyed,
             "answer_has_key_when_found": self.answer_has_key_when_found,
+            "first_quote_has_key": self.first_quote_has_key,
+            "answer_median_chars": self.answer_median_chars,
         }
 
 
@@ -278,6 +291,8 @@ class _Outcome:
     rank: int | None
     ndcg: float
     held_key: bool | None  # None: the question has no key phrases
+    first_held_key: bool | None = None  # the first quote alone; None: no key phrases
+    quoted_chars: int | None = None  # None: declined
 
 
 def printed_pages(searcher: Searcher) -> PrintedPages | None:
@@ -317,15 +332,21 @@ def evaluate(
             continue
         declined_answerable += answer.no_answer
         rank = first_hit(q, result.passages)
-        held = None
+        held = first_held = None
         if q.key_phrases:
             held = not answer.no_answer and holds_key_phrase(answer.text, q.key_phrases)
+            first_held = (
+                not answer.no_answer
+                and bool(answer.quotes)
+                and holds_key_phrase(quoted_text(answer.quotes[0]), q.key_phrases)
+            )
+        chars = None if answer.no_answer else sum(len(quoted_text(x)) for x in answer.quotes)
         if printed is not None:
             for quote in answer.quotes:
                 quotes_checked += 1
                 quotes_on_page += printed.shows(quote)
         gain = ndcg([is_hit(q, p) for p in result.passages], ideal_hits(q, chunks_by_page))
-        outcomes.append(_Outcome(q.kind, rank, gain, held))
+        outcomes.append(_Outcome(q.kind, rank, gain, held, first_held, chars))
         if rank is None or rank > 5:
             misses.append(Miss(q.id, q.question, rank))
 
@@ -353,6 +374,8 @@ def _metrics(outcomes: list[_Outcome], when_found: bool = False) -> Metrics:
         for o in outcomes
         if when_found and o.held_key is not None and o.rank is not None and o.rank <= 5
     ]
+    first = [o.first_held_key for o in outcomes if o.first_held_key is not None]
+    chars = [o.quoted_chars for o in outcomes if o.quoted_chars is not None]
     return Metrics(
         n=n,
         recall_at_1=_recall(ranks, 1),
@@ -363,6 +386,8 @@ def _metrics(outcomes: list[_Outcome], when_found: bool = False) -> Metrics:
         answer_has_key=sum(keyed) / len(keyed) if keyed else float("nan"),
         n_keyed=len(keyed),
         answer_has_key_when_found=sum(found) / len(found) if found else float("nan"),
+        first_quote_has_key=sum(first) / len(first) if first else float("nan"),
+        answer_median_chars=statistics.median(chars) if chars else float("nan"),
     )
 
 
@@ -374,9 +399,10 @@ def markdown_table(rows: list[Compared]) -> str:
     """Configurations side by side, then per-kind recall@5 and MRR@10 for each."""
     head = (
         "| index | model | variant | R@1 | R@5 | R@10 | MRR@10 | nDCG@10 "
-        "| answer has key | … page in top 5 | quotes on cited page "
+        "| answer has key | … page in top 5 | first quote has key | median chars "
+        "| quotes on cited page "
         "| unanswerable declined | answerable declined | p50 ms | p95 ms |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for r in rows:
@@ -386,6 +412,7 @@ def markdown_table(rows: list[Compared]) -> str:
             f"| {o.recall_at_5:.3f} | {o.recall_at_10:.3f} | {o.mrr_at_10:.3f} "
             f"| {o.ndcg_at_10:.3f} | {o.answer_has_key:.3f} ({o.n_keyed}) "
             f"| {o.answer_has_key_when_found:.3f} "
+            f"| {o.first_quote_has_key:.3f} | {o.answer_median_chars:.0f} "
             f"| {r.report.quotes_on_cited_page.share()} "
             f"| {d.unanswerable_declined}/{d.unanswerable} "
             f"| {d.answerable_declined}/{o.n} | {t.p50_ms:.1f} | {t.p95_ms:.1f} |"

@@ -105,6 +105,8 @@ def test_the_report_is_written_as_the_eval_json_has_always_been():
         "answer_has_key",
         "n_keyed",
         "answer_has_key_when_found",
+        "first_quote_has_key",
+        "answer_median_chars",
     ]
     assert out["unanswerable"] == {"n": 2, "declined": 1}
     assert out["quotes_on_cited_page"] == {"n": 4, "on_page": 3}
@@ -119,3 +121,20 @@ def _reference_ndcg(gains: list[int], relevant: int) -> float:
     ideal = sorted(gains + [1] * max(0, relevant - sum(gains)), reverse=True)[: len(gains)]
     idcg = sum(g / math.log2(i + 1) for i, g in enumerate(ideal, start=1))
     return dcg / idcg if idcg else 0.0
+
+
+def test_the_first_quote_and_the_answers_length_are_measured_as_staff_read_them():
+    """The whole answer may hold the key phrase while its first sentence does not; the
+    length is that of the answers given, declines left out."""
+    from evaluation.evaluate import _metrics, _Outcome
+
+    outcomes = [
+        _Outcome("fact", 1, 1.0, True, True, 80),
+        _Outcome("fact", 1, 1.0, True, False, 270),  # key phrase in the second quote only
+        _Outcome("fact", 2, 0.5, False, False, None),  # declined
+        _Outcome("list", 1, 1.0, None, None, 150),  # no key phrases
+    ]
+    m = _metrics(outcomes)
+    assert (m.answer_has_key, m.first_quote_has_key) == (2 / 3, 1 / 3)
+    assert m.answer_median_chars == 150
+    assert math.isnan(_metrics(outcomes[2:3]).answer_median_chars)
