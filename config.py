@@ -109,6 +109,9 @@ class Settings:
     # Take 「教えて」「〜って何」「〜したいんだけど」 off the question before it is searched
     # (index/colloquial.py).
     drop_request_words: bool = False
+    # Search and answer the citizen's question inside a desk framing (「住民の方から〜って
+    # 聞かれたんだけど、どう答えれば？」), not the framing (index/colloquial.py).
+    desk_frames: bool = True
     # Section path and title are prepended to the text that is indexed (not shown).
     heading_context: bool = True
     # No-answer: decline when the best passage covers less than min_coverage of the

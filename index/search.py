@@ -13,7 +13,7 @@ import numpy as np
 from collection import version_labels
 from config import CoverageWords, Fusion, Settings
 from index import versions
-from index.colloquial import without_request_words
+from index.colloquial import inner_question, without_request_words
 from index.dense import Embedder, cosine_scores, load_embedder
 from index.fusion import rank_of, reciprocal_rank_fusion, score_fusion
 from index.lexical import LexicalIndex
@@ -244,7 +244,7 @@ class Searcher:
         ``respell=False`` searches mis-converted-looking words as typed."""
         s = self.settings
         top_k = top_k or s.top_k
-        typed = keep_word_breaks(question)
+        typed = keep_word_breaks(inner_question(question) if s.desk_frames else question)
         respelled = self._respeller.respell(typed) if respell else Respelled(typed)
         asked = version_labels.marks(respelled.text)
         if not self._named_files(asked):
