@@ -15,7 +15,7 @@ from answer.selector import RULE_PASSAGES, Candidate, candidates, load_selector,
 from collection import version_labels
 from config import Chooser
 from index.search import Passage, Searcher, SearchResult
-from index.tokenize import lexical_tokens, words_with_readings
+from index.tokenize import lexical_tokens, reason_words, words_with_readings
 
 NO_ANSWER = "資料に該当する記載が見つかりませんでした。"
 # The version rule looks at the editions named in, and by, this many top passages.
@@ -194,7 +194,8 @@ def _unrelated_reason(context: AnswerContext, result: SearchResult) -> str:
     # as the user wrote them (停められ), matched by dictionary form (停める).
     topic = topic_of(result.text)
     typed = {base: surface for _, surface, _, base, _ in words_with_readings(topic)}
-    words = [w for w in dict.fromkeys(lexical_tokens(topic)) if len(w) > 1]
+    # Never a pronoun, a leaning verb or a request word (「どっち」「やっ」「教え」).
+    words = [w for w in dict.fromkeys(reason_words(topic)) if len(w) > 1]
     near = [lexical_tokens(p.chunk.section + "\n" + p.chunk.text) for p in result.passages[:3]]
     found = set().union(*near)
     missing = sorted((w for w in words if w not in found), key=context.idf, reverse=True)[:3]

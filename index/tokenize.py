@@ -93,6 +93,50 @@ def lexical_tokens(text: str) -> list[str]:
     return tokens
 
 
+# Words a question asks with, not about: pronouns (どっち, なん), verbs and adjectives that
+# lean on another word (やる, いる, なる), interjections, and the verbs of a request or of
+# relaying one (教える, 知る, 聞く, 答える), adverbs (どう), and nouns that only stand for
+# another (こと, とき, うち).
+_NOT_TOPIC_POS = {"代名詞", "感動詞", "接続詞", "副詞"}  # 副詞: どう, ちゃんと, まだ
+_NOT_TOPIC = {
+    "教える",
+    "知る",
+    "聞く",
+    "訊く",
+    "答える",
+    "分かる",
+    "わかる",
+    "思う",
+    "言う",
+    "いう",
+} | {
+    "こと",
+    "もの",
+    "ところ",
+    "よう",
+    "ため",
+    "とき",
+    "うち",
+    "本当",
+}
+
+
+def reason_words(text: str) -> list[str]:
+    """The content words of ``text`` (as :func:`lexical_tokens`) that a message may name
+    as what the passages lack: 「開いてる日と休みの日どっちを入れる」 -> 開く, 日, 休み,
+    日, 入れる; never 「どっち」「なん」「やっ」「教え」."""
+    words = []
+    for word in _words(for_matching(text)):
+        feature = word.feature
+        pos1, pos2 = getattr(feature, "pos1", None), getattr(feature, "pos2", None)
+        if pos1 in _FUNCTION_POS or pos1 in _NOT_TOPIC_POS or pos2 == "非自立可能":
+            continue
+        token = _base(word)
+        if token.strip() and token not in _NOT_TOPIC:
+            words.append(token)
+    return words
+
+
 def topic_nouns(text: str) -> list[str]:
     """The nouns of a question (dictionary form as written), numerals aside: what it is about.
 

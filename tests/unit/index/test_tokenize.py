@@ -1,6 +1,6 @@
 import pytest
 
-from index.tokenize import bm25_tokens, keep_word_breaks, lexical_tokens
+from index.tokenize import bm25_tokens, keep_word_breaks, lexical_tokens, reason_words
 
 
 def test_particles_and_punctuation_are_dropped():
@@ -48,3 +48,29 @@ def test_topic_nouns_keep_what_a_question_is_about_not_how_it_is_asked():
         "項目",
     ]
     assert topic_nouns("性別コードって何番がどれ？") == ["性別", "コード", "番"]
+
+
+@pytest.mark.parametrize(
+    ("question", "named"),
+    [
+        ("公共施設 開館日データ 開いてる日と休みの日どっちを入れる", "どっち"),
+        ("なんでそんなことやってるの？教えて", "なん"),
+        ("なんでそんなことやってるの？教えて", "やる"),
+        ("なんでそんなことやってるの？教えて", "教える"),
+        ("公園で禁止されてることもデータで公開してるのか", "こと"),
+        ("マイナ保健証ってどう使うの？", "どう"),
+        ("うちの市にもデータセンター来る予定ってある？", "うち"),
+    ],
+)
+def test_a_decline_never_names_words_a_question_asks_with(question: str, named: str):
+    assert named in lexical_tokens(question)  # searched, but never named as missing
+    assert named not in reason_words(question)
+
+
+def test_the_topic_words_stay_nameable():
+    assert reason_words("公園で禁止されてることもデータで公開してるのか") == [
+        "公園",
+        "禁止",
+        "データ",
+        "公開",
+    ]
