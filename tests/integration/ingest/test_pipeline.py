@@ -164,28 +164,33 @@ def small_corpus_with_a_heavy_pdf(corpus: Path) -> Path:
     return target
 
 
+def run_killing_its_reader(command: list[str], target: Path, timeout: float):
+    """Run ``command`` while every reader of ``target`` is killed: rc, standard output,
+    standard error, and how many readers were killed."""
+    run = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        with ReaderKiller(run.pid, target) as killer:
+            out, err = run.communicate(timeout=timeout)
+    finally:
+        if run.poll() is None:
+            run.kill()
+    return run.returncode, out, err, len(killer.killed)
+
+
 @pytest.mark.slow
 def test_a_worker_that_dies_costs_only_the_file_it_held(tmp_path):
     if not Path("/proc/self/task").is_dir():
         pytest.skip("needs /proc to find the worker processes")
     corpus = tmp_path / "corpus"
     target = small_corpus_with_a_heavy_pdf(corpus)
-    build = subprocess.Popen(
-        [sys.executable, "-c", INGEST, str(corpus)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+    rc, out, err, killed = run_killing_its_reader(
+        [sys.executable, "-c", INGEST, str(corpus)], target, timeout=120
     )
-    try:
-        with ReaderKiller(build.pid, target) as killer:
-            out, err = build.communicate(timeout=120)
-    finally:
-        if build.poll() is None:
-            build.kill()
     # Before: the build stopped at the first death, with concurrent.futures'
     # BrokenProcessPool ("A process in the process pool was terminated abruptly ...").
-    assert build.returncode == 0, err
+    assert rc == 0, err
     rows = [line.split("\t") for line in out.splitlines()]
     assert [r[0] for r in rows] == sorted(p.name for p in corpus.iterdir())  # file order
     reasons = {r[0]: r[2] for r in rows}
@@ -193,7 +198,7 @@ def test_a_worker_that_dies_costs_only_the_file_it_held(tmp_path):
     assert reasons == dict.fromkeys(reasons, "")  # every other file was read ...
     assert all(int(r[1]) > 0 for r in rows if r[0] != "heavy.pdf")  # ... into chunks
     # Killed once among the workers, and once more when read on its own.
-    assert len(killer.killed) == 2
+    assert killed == 2
 
 
 @pytest.mark.slow
@@ -209,20 +214,7 @@ def test_scqa_build_lists_the_file_whose_reader_died_and_reads_it_again_next_tim
     command = [sys.executable, "-m", "app.cli", "build", "--corpus", str(corpus)]
     command += ["--index", str(index), "--workers", "2"]
 
-    def build_killing_its_reader() -> tuple[int, str, int]:
-        """rc, standard error and how many readers of the target were killed."""
-        build = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        try:
-            with ReaderKiller(build.pid, target) as killer:
-                _, err = build.communicate(timeout=300)
-        finally:
-            if build.poll() is None:
-                build.kill()
-        return build.returncode, err, len(killer.killed)
-
-    rc, err, killed = build_killing_its_reader()
+    rc, _, err, killed = run_killing_its_reader(command, target, timeout=300)
     assert rc == 0, err
     assert "Traceback" not in err
     assert f"スキップ: heavy.pdf — {DIED}" in err
@@ -232,7 +224,7 @@ def test_scqa_build_lists_the_file_whose_reader_died_and_reads_it_again_next_tim
 
     # Its death says nothing about the file, so the build is not "up to date": the next
     # build, with nothing changed, reads it again (and here its reader dies again) ...
-    rc, err, killed = build_killing_its_reader()
+    rc, _, err, killed = run_killing_its_reader(command, target, timeout=300)
     assert rc == 0, err
     assert f"スキップ: heavy.pdf — {DIED}" in err
     assert killed == 2
