@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from config import load_settings
-from evaluation.evaluate import evaluate, load_questions
+from evaluation.evaluate import evaluate, load_questions, printed_pages
 from index.build import build_index
 from index.search import Searcher
 
@@ -95,9 +95,11 @@ def main() -> None:
                 start = time.perf_counter()
                 report = build_index(args.corpus, settings)
                 seconds = time.perf_counter() - start
+                printed = None  # the cited pages' text, read once per build
                 for name, query in FULL if group in ("models", "combos") else QUICK:
                     searcher = Searcher.open(settings.with_overrides(**query))
-                    r = evaluate(searcher, questions)
+                    printed = printed or printed_pages(searcher)
+                    r = evaluate(searcher, questions, printed)
                     o, d = r.overall, r.declines
                     print(
                         f"| {describe(build)} | {name} | {o.recall_at_1:.3f} | {o.recall_at_5:.3f} "

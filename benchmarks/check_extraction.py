@@ -27,8 +27,7 @@ from ingest.pdf_reader import UnreadablePDF, read_pdf
 REPEAT_SHARE = 0.5
 
 
-def norm(text: str) -> str:
-    return match_key(text)
+norm = match_key
 
 
 def pdftotext(pdf: Path, first: int, last: int) -> str:

@@ -256,9 +256,7 @@ def question_lines(
     return lines
 
 
-def squeeze(text: str) -> str:
-    """The matching key: the form evaluation/evaluate.py compares in."""
-    return match_key(text)
+squeeze = match_key  # the form evaluation/evaluate.py compares in
 
 
 def verify(corpus: Path, pages: list[PrintedPage], sample: int, seed: int) -> list[float]:

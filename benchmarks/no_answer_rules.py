@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from unittest import mock
 
+from answer import compose as answer_module
+from answer import selector as selector_module
 from answer.context import AnswerContext
-from app import answer as answer_module
-from app import selector as selector_module
 from config import load_settings
 from evaluation.evaluate import load_questions
 from index.search import Searcher, model_of

@@ -56,7 +56,7 @@ from answer.selector import (
     rule_score,
 )
 from config import load_settings
-from evaluation.evaluate import Question, load_questions, squeeze
+from evaluation.evaluate import Question, load_questions, quoted_text, squeeze
 from index.search import Searcher
 
 log = logging.getLogger("train_selector")
@@ -83,7 +83,7 @@ def collect(
         pool = candidates(context, result, shown, asked_kinds(result.text))
         keys = [squeeze(k) for k in q.key_phrases] if q.gold and not leave_out else []
         for c in pool:
-            text = squeeze("".join((c.quote.text, *c.quote.items)))
+            text = squeeze(quoted_text(c.quote))
             rows.append(c.features)
             labels.append(int(any(k in text for k in keys)))
             qids.append(n)

@@ -52,10 +52,9 @@ class Question:
     key_phrases: tuple[str, ...] = ()
 
 
-def squeeze(text: str) -> str:
-    """The form answers and key phrases are compared in: the matching key (NFKC, radicals
-    repaired, no white space)."""
-    return match_key(text)
+# The form answers and key phrases are compared in: the matching key (NFKC, radicals
+# repaired, no white space).
+squeeze = match_key
 
 
 def quoted_text(quote: Quote) -> str:
