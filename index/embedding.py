@@ -22,6 +22,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 import numpy as np
 
 from index.dense import Embedder
+from index.pool import Pool
 from index.vector_cache import VectorCache, text_key
 
 # Texts per task: small, so that the last file's passages spread over every thread,
@@ -63,7 +64,7 @@ class Embedding:
         self._failed: BaseException | None = None  # the load that failed: no second try
         self._cache = cache
         self._reuse = reuse
-        self._local = threading.local()
+        self._models: Pool[Embedder] = Pool(self._checked_load)
         self._pool = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="embed")
         self._known: dict[str, np.ndarray] = {}
         self._pending: dict[str, Future[None]] = {}
@@ -92,10 +93,10 @@ class Embedding:
             self._pending.update(dict.fromkeys(batch, future))
             self._submitted += len(batch)
 
-    def _embedder(self) -> Embedder:
-        if (embedder := getattr(self._local, "embedder", None)) is not None:
-            return embedder
-        if self._failed is not None:  # every batch after a failed load fails at once
+    def _checked_load(self) -> Embedder:
+        """A new instance, refused if it reports another model; a load that failed is not
+        tried again (every later batch fails at once with its error)."""
+        if self._failed is not None:
             raise self._failed
         try:
             embedder = self._load()
@@ -106,11 +107,11 @@ class Embedding:
         except BaseException as exc:
             self._failed = exc
             raise
-        self._local.embedder = embedder  # only a model that passed the check is kept
         return embedder
 
     def _embed(self, keys: list[str], texts: list[str]) -> None:
-        vectors = self._embedder().encode_documents(texts)
+        with self._models.borrow() as embedder:  # one instance per embedding thread
+            vectors = embedder.encode_documents(texts)
         if self._cache is not None:
             self._cache.put(self._key, keys, vectors)
         with self._lock:
