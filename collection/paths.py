@@ -9,8 +9,9 @@ corpus a build recorded in its ``meta.json`` is data too, and is never used.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from collection.scan import sha256_of
 
 
 class OutsideCorpus(ValueError):
@@ -39,8 +40,7 @@ def corpus_file(corpus_root: Path, rel: str, sha256: str | None = None) -> Path:
     if not path.is_file():
         raise OutsideCorpus(f"コーパス（{corpus_root}）にそのファイルがありません: {rel}")
     if sha256 is not None:
-        with path.open("rb") as fh:
-            actual = hashlib.file_digest(fh, "sha256").hexdigest()
+        actual = sha256_of(path)
         if actual != sha256:
             raise OutsideCorpus(
                 f"索引の {rel}（sha256 {sha256[:12]}…）とコーパスの {path}"
