@@ -50,6 +50,7 @@ class CoverageWords(StrEnum):
 class Chooser(StrEnum):  # who picks the sentences (selector) and who declines (decline)
     RULES = "rules"
     LEARNED = "learned"
+    READER = "reader"
 
 
 class Extractor(StrEnum):
@@ -144,6 +145,14 @@ class Settings:
     # trained, answer/selector_weights.json).
     answer_passages: int = 5
     answer_confidence: float | None = None
+    # The reader (answer/reader.py) reads the candidates of this many fused top passages,
+    # reorders those passages by their best candidate (less reader_rank_prior per rank
+    # below the first), and quotes a further candidate only at reader_more or above.
+    reader_passages: int = 10
+    reader_rank_prior: float = 0.02
+    reader_more: float = 0.5
+    # A reader folder other than the shipped answer/reader_model ("" = the shipped one).
+    reader_model: str = ""
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
     ingest_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))

@@ -6,14 +6,18 @@ passage, so staff can check it against the PDF page.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
 
 from answer.asked import AskedKind, asked_kinds, topic_of
 from answer.context import AnswerContext
 from answer.quotes import Quote, distinct
+from answer.reader import MODEL_DIR, load_reader, reader_text
 from answer.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
 from collection import version_labels
-from config import Chooser
+from config import Chooser, Settings
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, reason_words, words_with_readings
 
@@ -31,6 +35,7 @@ class Answer:
     reason: str = ""  # why a question was declined, for the user
     respelled: tuple[tuple[str, str], ...] = ()  # (as typed, as searched), see index/respell.py
     quotes: tuple[Quote, ...] = ()  # the sentences of ``text``, in order
+    reader: str = ""  # the reader that chose them and decided (name-version), if one did
 
     def to_dict(self, question_id: object = None) -> dict[str, object]:
         """The JSON contract of `scqa ask`."""
@@ -41,6 +46,7 @@ class Answer:
             "no_answer": self.no_answer,
             "reason": self.reason,
             "respelled": dict(self.respelled),
+            "reader": self.reader,
             "quotes": [
                 {
                     "text": q.text,
@@ -139,9 +145,20 @@ def _ranked(
     return sorted(zip(scores, pool, strict=True), key=lambda sc: -sc[0]), sure
 
 
-def compose_answer(context: AnswerContext, result: SearchResult) -> Answer:
-    """The answer to a searched question: quoted sentences, or a decline with its reason."""
+def reading_depth(settings: Settings, top_k: int) -> int:
+    """How many passages to search for an answer that shows ``top_k``: the reader reorders
+    a deeper list than it shows."""
+    return max(top_k, settings.reader_passages) if settings.selector == Chooser.READER else top_k
+
+
+def compose_answer(context: AnswerContext, result: SearchResult, show: int | None = None) -> Answer:
+    """The answer to a searched question: quoted sentences, or a decline with its reason.
+    ``show``: how many passages the answer cites (default: all of ``result``'s)."""
     settings = context.settings
+    if settings.selector == Chooser.READER:
+        return _read_answer(context, result, show or len(result.passages))
+    if show is not None:
+        result = replace(result, passages=result.passages[:show])
 
     def decline(reason: str) -> Answer:
         return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
@@ -173,6 +190,98 @@ def compose_answer(context: AnswerContext, result: SearchResult) -> Answer:
     return Answer(
         result.question, text, False, result.passages, respelled=result.respelled, quotes=quotes
     )
+
+
+def _read_answer(context: AnswerContext, result: SearchResult, show: int) -> Answer:
+    """The reader's answer: it scores every candidate of the top passages with the
+    question, the passages are reordered by their best candidate, the best candidate is
+    quoted first, and at most two more follow when they are likely answers too and say
+    something the first does not. Below the reader's floor the question is declined."""
+    settings = context.settings
+
+    reader = load_reader(Path(settings.reader_model) if settings.reader_model else MODEL_DIR)
+
+    def decline(reason: str, passages: tuple[Passage, ...]) -> Answer:
+        return Answer(
+            result.question,
+            NO_ANSWER,
+            True,
+            passages,
+            reason,
+            result.respelled,
+            reader=reader.label,
+        )
+
+    if not result.passages:
+        return decline(_unrelated_reason(context, result), ())
+    top = result.passages[:VERSION_PASSAGES]
+    if missing := missing_versions(context, result.text, top):
+        return decline(_version_reason(context, missing, top[0]), result.passages[:show])
+    read = result.passages[: settings.reader_passages]
+    pool = candidates(context, result, read, asked_kinds(result.text), compare=False)
+    section = {p.rank: p.chunk.section for p in read}
+    texts = [reader_text(section[c.quote.rank], c.quote.text, c.quote.items) for c in pool]
+    probabilities = reader.probabilities(result.text, texts)
+    passages, renumber = _reordered(result.passages, pool, probabilities, settings)
+    shown = passages[:show]
+    floor = (
+        reader.config.floor if settings.answer_confidence is None else settings.answer_confidence
+    )
+    best_probability = float(probabilities.max()) if len(pool) else 0.0
+    if best_probability < floor:
+        reason = UNSURE if result.best_coverage >= settings.no_answer_coverage else ""
+        return decline(reason or _unrelated_reason(context, result), shown)
+    ranked = distinct(
+        sorted(zip(probabilities.tolist(), pool, strict=True), key=lambda pc: -pc[0]),
+        lambda pc: pc[1].quote,
+    )
+    cited = {p.rank for p in shown}
+    chosen = [ranked[0]]
+    said = set(lexical_tokens(quoted_text_of(ranked[0][1].quote)))
+    for probability, c in ranked[1:]:
+        if len(chosen) == settings.answer_sentences or probability < settings.reader_more:
+            break
+        words = set(lexical_tokens(quoted_text_of(c.quote)))
+        if renumber[c.quote.rank] in cited and not words <= said:
+            chosen.append((probability, c))
+            said |= words
+    if renumber[chosen[0][1].quote.rank] not in cited:  # the best passage is always shown
+        shown = passages[: max(show, renumber[chosen[0][1].quote.rank])]
+    quotes = tuple(replace(c.quote, rank=renumber[c.quote.rank]) for _, c in chosen)
+    text = "\n".join(q.line for q in quotes)
+    return Answer(
+        result.question,
+        text,
+        False,
+        shown,
+        respelled=result.respelled,
+        quotes=quotes,
+        reader=reader.label,
+    )
+
+
+def quoted_text_of(quote: Quote) -> str:
+    return "\n".join((quote.text, *quote.items))
+
+
+def _reordered(
+    passages: tuple[Passage, ...],
+    pool: list[Candidate],
+    probabilities: np.ndarray,
+    settings: Settings,
+) -> tuple[tuple[Passage, ...], dict[int, int]]:
+    """The read passages by their best candidate's probability, less a small prior per
+    fused rank; the passages after them keep their order. Also each old rank's new one."""
+    best: dict[int, float] = {}
+    for c, p in zip(pool, probabilities, strict=True):
+        best[c.quote.rank] = max(best.get(c.quote.rank, 0.0), float(p))
+    read = passages[: settings.reader_passages]
+    order = sorted(
+        read, key=lambda p: -(best.get(p.rank, 0.0) - settings.reader_rank_prior * (p.rank - 1))
+    )
+    order += passages[settings.reader_passages :]
+    renumber = {p.rank: i for i, p in enumerate(order, 1)}
+    return tuple(replace(p, rank=renumber[p.rank]) for p in order), renumber
 
 
 UNSURE = (
@@ -217,5 +326,7 @@ def answer_question(
     allowed: set[str] | None = None,
     respell: bool = True,
 ) -> Answer:
-    result = searcher.search(question, top_k=top_k, allowed=allowed, respell=respell)
-    return compose_answer(AnswerContext.of(searcher), result)
+    top_k = top_k or searcher.settings.top_k
+    depth = reading_depth(searcher.settings, top_k)
+    result = searcher.search(question, top_k=depth, allowed=allowed, respell=respell)
+    return compose_answer(AnswerContext.of(searcher), result, show=top_k)

