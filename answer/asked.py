@@ -1,7 +1,7 @@
 """What a question asks: the kind of value it wants and whether a quoted sentence gives
 it, its asking words (who, where, when ...), and its topic without them. The answer's
-candidates (answer/candidates.py: the asked value in bold) and the decline's reason
-(answer/compose.py) read a question through this module, in one form (NFKC: ２０２３ is a year, ﾃﾞｰﾀ is データ).
+decline (answer/compose.py) and the sentence selector (answer/selector.py) both read a
+question through this module, in one form (NFKC: ２０２３ is a year, ﾃﾞｰﾀ is データ).
 
 Near misses such as 「データ連携基盤の導入にかかる補助率は？」 or 「所長はどなた？」
 share most of their words with real passages, so word coverage alone accepts
@@ -159,6 +159,22 @@ KINDS = (
 )
 
 
+# The asking words of a question, by what they ask about: features of the sentence
+# selector (asks_who ... asks_what), wider than KINDS, which ask for a value of a shape.
+ASKING_WORDS = {
+    "who": re.compile(r"誰|だれ|どなた|何者|どの人|どんな人"),
+    "where": re.compile(r"どこ|何処|どの(国|地域|都市|県|州|町|場所|あたり)|どちら"),
+    "when": re.compile(r"いつ|何年|何月|何日|何時|何世紀|何歳|時期|年代"),
+    "howmany": re.compile(
+        r"何(人|個|回|件|社|校|名|種類|つ|円|万|億|倍|割|%|パーセント|メートル|キロ|位|番)"
+        r"|いくつ|いくら|どれ(くらい|ぐらい|ほど)|どの(くらい|ぐらい|程度)|何割"
+    ),
+    "why": re.compile(r"なぜ|なんで|どうして|理由|目的|原因"),
+    "how": re.compile(r"どう(やって|すれば|したら|やれば)?|どのよう|どんな|方法|やり方|手順"),
+    "what": re.compile(r"何|なに|なん"),
+}
+
+
 def _asking_form(text: str) -> str:
     """The form every pattern of this module reads."""
     return unicodedata.normalize("NFKC", text)
@@ -168,6 +184,12 @@ def asked_kinds(question: str) -> list[AskedKind]:
     """The kinds of value a question asks for (none for 「都市OSとは何ですか」)."""
     question = _asking_form(question)
     return [kind for kind in KINDS if kind.asks.search(question)]
+
+
+def asked_words(question: str) -> dict[str, bool]:
+    """Which of the ASKING_WORDS the question uses (「なんでふりがな必要なの」: why, what)."""
+    question = _asking_form(question)
+    return {wh: bool(pattern.search(question)) for wh, pattern in ASKING_WORDS.items()}
 
 
 def gives(kind: AskedKind, sentence: str) -> bool:

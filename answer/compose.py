@@ -1,13 +1,7 @@
-"""Passages -> an extractive answer: the sentences the reader finds answer the question,
-each with its citation mark.
+"""Passages -> an extractive answer: the most relevant sentences, each with its citation mark.
 
-Nothing is generated: every sentence of the answer is quoted from a cited passage, so
-staff can check it against the PDF page. The reader (answer/reader.py) scores every
-candidate of the top passages with the question; the passages are reordered by their
-best candidate, the best candidate is quoted first, and at most two more follow when
-the reader finds them likely answers too and they say something the first does not.
-When no candidate is likely enough, the question is declined; so it is when it names an
-edition the documents do not have.
+Nothing is generated: every sentence of the answer is quoted from a cited
+passage, so staff can check it against the PDF page.
 """
 
 from __future__ import annotations
@@ -17,13 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from answer.asked import asked_kinds, topic_of
-from answer.candidates import Candidate, candidates
+from answer.asked import AskedKind, asked_kinds, topic_of
 from answer.context import AnswerContext
-from answer.quotes import Quote, distinct, quoted_text
-from answer.reader import MODEL_DIR, load_reader
+from answer.quotes import Quote, distinct
+from answer.reader import MODEL_DIR, load_reader, reader_text
+from answer.selector import RULE_PASSAGES, Candidate, candidates, load_selector, rule_score
 from collection import version_labels
-from config import Settings
+from config import Chooser, Settings
 from index.search import Passage, Searcher, SearchResult
 from index.tokenize import lexical_tokens, reason_words, words_with_readings
 
@@ -91,6 +85,13 @@ class Answer:
         }
 
 
+def is_unanswered(result: SearchResult, min_coverage: float, min_cosine: float) -> bool:
+    """Nothing relevant: the best passages share few of the question's words and little meaning."""
+    if not result.passages:
+        return True
+    return result.best_coverage < min_coverage and result.best_cosine < min_cosine
+
+
 def missing_versions(
     context: AnswerContext, question: str, passages: tuple[Passage, ...]
 ) -> list[str]:
@@ -121,17 +122,83 @@ def _version_reason(context: AnswerContext, missing: list[str], top: Passage) ->
     return reason
 
 
+def _ranked(
+    context: AnswerContext, result: SearchResult, kinds: list[AskedKind]
+) -> tuple[list[tuple[float, Candidate]], bool]:
+    """Candidates best first with their scores, and whether the learned decline (when it
+    is the one in use) is sure enough that one of them answers."""
+    s = context.settings
+    depth = s.answer_passages if s.selector == Chooser.LEARNED else RULE_PASSAGES
+    learned = Chooser.LEARNED in (s.selector, s.decline)
+    pool = candidates(context, result, result.passages[:depth], kinds, compare=learned)
+    sure = True
+    if learned and pool:
+        selector = load_selector()
+        probabilities = selector.probabilities(pool)
+        if s.decline == Chooser.LEARNED:
+            floor = selector.floor if s.answer_confidence is None else s.answer_confidence
+            sure = selector.confidence(pool, probabilities) >= floor
+    if s.selector == Chooser.LEARNED:
+        scores = probabilities.tolist() if pool else []
+    else:
+        scores = [rule_score(c) for c in pool]
+    return sorted(zip(scores, pool, strict=True), key=lambda sc: -sc[0]), sure
+
+
 def reading_depth(settings: Settings, top_k: int) -> int:
     """How many passages to search for an answer that shows ``top_k``: the reader reorders
     a deeper list than it shows."""
-    return max(top_k, settings.reader_passages)
+    return max(top_k, settings.reader_passages) if settings.selector == Chooser.READER else top_k
 
 
 def compose_answer(context: AnswerContext, result: SearchResult, show: int | None = None) -> Answer:
     """The answer to a searched question: quoted sentences, or a decline with its reason.
     ``show``: how many passages the answer cites (default: all of ``result``'s)."""
     settings = context.settings
-    show = show or len(result.passages)
+    if settings.selector == Chooser.READER:
+        return _read_answer(context, result, show or len(result.passages))
+    if show is not None:
+        result = replace(result, passages=result.passages[:show])
+
+    def decline(reason: str) -> Answer:
+        return Answer(result.question, NO_ANSWER, True, result.passages, reason, result.respelled)
+
+    rules = settings.decline == Chooser.RULES
+    if not result.passages or (
+        rules and is_unanswered(result, settings.no_answer_coverage, settings.no_answer_cosine)
+    ):
+        return decline(_unrelated_reason(context, result))
+    top = result.passages[:VERSION_PASSAGES]
+    if missing := missing_versions(context, result.text, top):
+        return decline(_version_reason(context, missing, top[0]))
+    kinds = asked_kinds(result.text)
+    ranked, sure = _ranked(context, result, kinds)
+    if not ranked:
+        return decline(NOTHING_QUOTABLE)
+    found = set().union(*(c.holds for _, c in ranked))
+    if lacking := [k for k in kinds if k.name not in found]:
+        if rules or not sure:
+            return decline(_value_reason(lacking))
+    if not sure:  # the learned decline doubts that any sentence answers
+        if result.best_coverage < settings.no_answer_coverage:
+            return decline(_unrelated_reason(context, result))
+        return decline(UNSURE)
+    best = distinct(ranked, lambda sc: sc[1].quote)[: settings.answer_sentences]
+    best.sort(key=lambda sc: (sc[1].quote.rank, sc[1].order))  # in document order
+    quotes = tuple(c.quote for _, c in best)
+    text = "\n".join(q.line for q in quotes)
+    return Answer(
+        result.question, text, False, result.passages, respelled=result.respelled, quotes=quotes
+    )
+
+
+def _read_answer(context: AnswerContext, result: SearchResult, show: int) -> Answer:
+    """The reader's answer: it scores every candidate of the top passages with the
+    question, the passages are reordered by their best candidate, the best candidate is
+    quoted first, and at most two more follow when they are likely answers too and say
+    something the first does not. Below the reader's floor the question is declined."""
+    settings = context.settings
+
     reader = load_reader(Path(settings.reader_model) if settings.reader_model else MODEL_DIR)
 
     def decline(reason: str, passages: tuple[Passage, ...]) -> Answer:
@@ -151,26 +218,28 @@ def compose_answer(context: AnswerContext, result: SearchResult, show: int | Non
     if missing := missing_versions(context, result.text, top):
         return decline(_version_reason(context, missing, top[0]), result.passages[:show])
     read = result.passages[: settings.reader_passages]
-    pool = candidates(context, result, read, asked_kinds(result.text))
-    probabilities = reader.probabilities(result.text, [c.read_as for c in pool])
+    pool = candidates(context, result, read, asked_kinds(result.text), compare=False)
+    probabilities = reader.probabilities(result.text, [reader_input(read, c) for c in pool])
     passages, renumber = _reordered(result.passages, pool, probabilities, settings)
     shown = passages[:show]
-    if not pool:
-        return decline(NOTHING_QUOTABLE, shown)
-    floor = settings.answer_confidence
-    if probabilities.max() < (reader.config.floor if floor is None else floor):
-        return decline(_unrelated_reason(context, result), shown)
+    floor = (
+        reader.config.floor if settings.answer_confidence is None else settings.answer_confidence
+    )
+    best_probability = float(probabilities.max()) if len(pool) else 0.0
+    if best_probability < floor:
+        reason = UNSURE if result.best_coverage >= settings.no_answer_coverage else ""
+        return decline(reason or _unrelated_reason(context, result), shown)
     ranked = distinct(
         sorted(zip(probabilities.tolist(), pool, strict=True), key=lambda pc: -pc[0]),
         lambda pc: pc[1].quote,
     )
     cited = {p.rank for p in shown}
     chosen = [ranked[0]]
-    said = set(lexical_tokens(quoted_text(ranked[0][1].quote)))
+    said = set(lexical_tokens(quoted_text_of(ranked[0][1].quote)))
     for probability, c in ranked[1:]:
         if len(chosen) == settings.answer_sentences or probability < settings.reader_more:
             break
-        words = set(lexical_tokens(quoted_text(c.quote)))
+        words = set(lexical_tokens(quoted_text_of(c.quote)))
         if renumber[c.quote.rank] in cited and not words <= said:
             chosen.append((probability, c))
             said |= words
@@ -187,6 +256,18 @@ def compose_answer(context: AnswerContext, result: SearchResult, show: int | Non
         quotes=quotes,
         reader=reader.label,
     )
+
+
+def reader_input(passages: tuple[Passage, ...], candidate: Candidate) -> str:
+    """What the reader reads of a candidate: the last line of its passage's heading, then
+    the sentence (and the list it introduces)."""
+    quote = candidate.quote
+    section = next(p.chunk.section for p in passages if p.rank == quote.rank)
+    return reader_text(section, quote.text, quote.items)
+
+
+def quoted_text_of(quote: Quote) -> str:
+    return "\n".join((quote.text, *quote.items))
 
 
 def _reordered(
@@ -236,7 +317,12 @@ def _unrelated_reason(context: AnswerContext, result: SearchResult) -> str:
     if missing:
         quoted = "「" + "」「".join(typed.get(w, w) for w in missing) + "」"
         return f"ご質問の{quoted}にあたる記載が、近い箇所にもありません。"
-    return UNSURE  # the words are there; no sentence reads as the answer
+    return "ご質問の語は見つかりましたが、同じ話題として書かれた箇所がありません。"
+
+
+def _value_reason(lacking: list[AskedKind]) -> str:
+    labels = dict.fromkeys(k.label for k in lacking)  # 「数は」 and 「何人」 are both counts
+    return "ご質問の" + "・".join(labels) + "にあたる記載が、関連する箇所に見つかりませんでした。"
 
 
 def answer_question(

@@ -1,7 +1,7 @@
 """What composing an answer needs besides the search result, as plain data.
 
-Answer composition reads the settings, the weight (IDF) of the question's words and
-the documents' versions. A
+Answer composition reads the settings, the weight (IDF) of the question's words,
+the documents' versions and, for the learned selector, sentence embeddings. A
 :class:`~index.search.Searcher` supplies all of them (:meth:`AnswerContext.of`);
 a test supplies them from a few real sentences, without building an index.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+
+import numpy as np
 
 from config import Settings
 from index.search import Searcher, weighted_coverage
@@ -22,6 +24,8 @@ class AnswerContext:
     idf: Callable[[str], float]
     documents: Mapping[str, IndexedDocument]  # by file
     versions_of: Callable[[str], list[str]]  # a file's series, newest first
+    # Cosine of each text with the question; only the learned selector reads it.
+    similarities: Callable[[str, list[str]], np.ndarray] | None = None
 
     @classmethod
     def of(cls, searcher: Searcher) -> AnswerContext:
@@ -30,6 +34,7 @@ class AnswerContext:
             idf=searcher.idf,
             documents=searcher.documents_by_file,
             versions_of=searcher.versions_of,
+            similarities=searcher.similarities,
         )
 
     def coverage(self, query_tokens: list[str], text_tokens: Collection[str]) -> float:

@@ -101,11 +101,6 @@ def quotable(sentence: Sentence) -> bool:
     return len(_URL.sub("", text).strip()) >= MIN_SENTENCE_CHARS
 
 
-def quoted_text(quote: Quote) -> str:
-    """What a quote shows: its sentence, then the list items or table rows it introduces."""
-    return "".join([quote.text, *quote.items])
-
-
 def distinct(ranked: Sequence[T], quote: Callable[[T], Quote]) -> list[T]:
     """Each sentence once, where it scored best (``ranked`` is best first): the same
     sentence often stands in two passages (overlaps, repeated boilerplate) or two versions."""

@@ -25,9 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from answer_selector import load_set
 
-from config import PROJECT_ROOT, load_settings
-from evaluation.evaluate import Question, first_hit, load_questions
+from config import load_settings
+from evaluation.evaluate import Question, first_hit
 from index.build import build_index
 from index.search import Searcher
 
@@ -70,22 +71,6 @@ ROWS: list[tuple[str, str, dict[str, object]]] = [
     ("e5+chive", "score + 3·cos", {"dense_weight": 3.0}),
     ("e5+chive", "RRF dense 2", {"fusion": "rrf", "dense_weight": 2.0}),
 ]
-
-
-def load_set(spec: str) -> list[Question]:
-    """A set under tests/data by name, or a path; ``:even`` / ``:odd`` keeps the
-    questions whose gold PDF's number (``012_…``) is even or odd (JaQuAD dev as PDFs)."""
-    name, _, part = spec.partition(":")
-    path = (
-        Path(name)
-        if name.endswith(".jsonl")
-        else PROJECT_ROOT / "tests" / "data" / f"{name}_questions.jsonl"
-    )
-    questions = load_questions(path)
-    if part:
-        parity = {"even": 0, "odd": 1}[part]
-        questions = [q for q in questions if q.gold and int(q.gold[0][0][:3]) % 2 == parity]
-    return questions
 
 
 def retrieval(searcher: Searcher, questions: list[Question]) -> tuple[float, float, float]:

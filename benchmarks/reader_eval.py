@@ -1,7 +1,7 @@
-"""Readers and their settings compared per question set, as staff read an answer.
+"""The reader against the rules, per question set, as staff read an answer.
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/reader_eval.py --index /tmp/reader_idx \\
-        --fold tune --variant shipped: --variant other:reader_model=/tmp/other_reader
+        --fold tune --variant rules: --variant reader:selector=reader
 
 ``--fold tune`` reads the third of each development set the reader never trained on
 (benchmarks/train_reader.py: in_tune_fold), ``--fold train`` the other two thirds

@@ -2,10 +2,11 @@
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/reader_speed.py --index /tmp/reader_idx
 
-Per question (every question of the development sets, searched once): the search, and
-composing the answer, which is what the reader adds (the candidates of the top passages
-scored on one thread; the hand rules it replaced took 1-3 ms). Then, a few times, a new
-``scqa ask`` process from start to printed answer, so the reader's loading counts. Run it with nothing else busy; the
+Per question (every question of the development sets, searched once): the time to
+compose the answer with the rules and with the reader, on the same search result; the
+difference is what the reader adds (its candidates scored on one thread). Then, three
+times each, a new ``scqa ask`` process from start to printed answer, with the rules and
+with the reader, so the model's loading counts. Run it with nothing else busy; the
 machine and thread count go into the printed header.
 """
 
@@ -39,7 +40,7 @@ def _percentile(values: list[float], share: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", type=Path, required=True)
-    parser.add_argument("--runs", type=int, default=3, help="new processes to time")
+    parser.add_argument("--runs", type=int, default=3, help="new processes per selector")
     args = parser.parse_args(argv)
     threads = os.environ.get("OMP_NUM_THREADS", "unset")
     print(
@@ -48,25 +49,28 @@ def main(argv: list[str] | None = None) -> int:
     )
     base = load_settings()
     build = args.index.resolve() / "current"
-    searcher = Searcher(build, base)
+    rules = Searcher(build, base.with_overrides(selector="rules", decline="rules"))
+    reading = Searcher(build, base.with_overrides(selector="reader"), load_model=True)
     load_reader()
     questions = [
         q.question
         for name in DEV_SETS
         for q in load_questions(PROJECT_ROOT / "tests" / "data" / f"{name}_questions.jsonl")
     ]
-    search_ms, compose_ms = [], []
+    added, read_ms, rule_ms = [], [], []
     for question in questions:
+        result = rules.search(question, top_k=reading_depth(reading.settings, base.top_k))
         start = time.perf_counter()
-        result = searcher.search(question, top_k=reading_depth(base, base.top_k))
+        compose_answer(AnswerContext.of(rules), result, show=base.top_k)
         middle = time.perf_counter()
-        compose_answer(AnswerContext.of(searcher), result, show=base.top_k)
+        compose_answer(AnswerContext.of(reading), result, show=base.top_k)
         end = time.perf_counter()
-        search_ms.append(1000 * (middle - start))
-        compose_ms.append(1000 * (end - middle))
-    print(f"\n{len(questions)} questions, per question (ms):")
+        rule_ms.append(1000 * (middle - start))
+        read_ms.append(1000 * (end - middle))
+        added.append(read_ms[-1] - rule_ms[-1])
+    print(f"\n{len(questions)} questions, answer composition per question (ms):")
     print("| | p50 | p95 | max |\n|---|---|---|---|")
-    for label, values in (("search", search_ms), ("answer (the reader)", compose_ms)):
+    for label, values in (("rules", rule_ms), ("reader", read_ms), ("added by the reader", added)):
         print(
             f"| {label} | {statistics.median(values):.0f} | {_percentile(values, 0.95):.0f} "
             f"| {max(values):.0f} |"
@@ -75,17 +79,19 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "SCQA_INDEX_DIR": str(args.index.resolve())}
     question = "住民の方から、公園のトイレのデータってどんな項目があるのか聞かれたんだけど"
     print("\nA new process, start to printed answer (s):")
-    times = []
-    for _ in range(args.runs):
-        start = time.perf_counter()
-        subprocess.run(
-            [str(PROJECT_ROOT / ".venv" / "bin" / "scqa"), "ask", question],
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        times.append(time.perf_counter() - start)
-    print(f"runs {len(times)}: median {statistics.median(times):.2f}, max {max(times):.2f}")
+    print("| selector | runs | median | max |\n|---|---|---|---|")
+    for selector in ("rules", "reader"):
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            subprocess.run(
+                [str(PROJECT_ROOT / ".venv" / "bin" / "scqa"), "ask", question],
+                env={**env, "SCQA_SELECTOR": selector},
+                check=True,
+                capture_output=True,
+            )
+            times.append(time.perf_counter() - start)
+        print(f"| {selector} | {len(times)} | {statistics.median(times):.2f} | {max(times):.2f} |")
     return 0
 
 

@@ -14,7 +14,7 @@ Data (hashes go into the model card):
 - The team's smart-city development sets (tests/data: dev, colloquial_dev, desk_dev,
   table, ocr_notice), training fold only (two thirds of each, by a hash of the question
   id; :func:`in_tune_fold`). Each question is searched in ``--index`` as the chat
-  searches it; every quotable candidate (answer/candidates.py) of the top
+  searches it; every quotable candidate (answer/selector.py: candidates) of the top
   passages is labelled by whether it holds one of the question's key phrases. The
   unanswerable questions give negatives only. Held-out sets are never read.
 
@@ -44,9 +44,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from answer.asked import asked_kinds
-from answer.candidates import candidates
+from answer.compose import reader_input
 from answer.context import AnswerContext
-from answer.quotes import quoted_text
 from answer.reader import (
     CONFIG_FILE,
     MODEL_DIR,
@@ -58,8 +57,9 @@ from answer.reader import (
     reader_text,
     trained_state,
 )
+from answer.selector import candidates
 from config import PROJECT_ROOT, load_settings
-from evaluation.evaluate import Question, holds_key_phrase, load_questions
+from evaluation.evaluate import Question, holds_key_phrase, load_questions, quoted_text
 from index.e5_convert import NORMALIZATION_FILE, e5_small_dir
 from index.search import Searcher
 from index.tokenize import lexical_tokens
@@ -156,11 +156,12 @@ def jaquad_group(record: dict, rng: random.Random, negatives: int) -> list[Pair]
 
 
 def read_candidates(searcher: Searcher, question: str):
-    """A searched question's candidates as the reader is shown them at question time."""
+    """A searched question's candidates as the reader is shown them at question time
+    (answer/compose.py: the reader's answer)."""
     result = searcher.search(question, top_k=READ_PASSAGES)
     context = AnswerContext.of(searcher)
-    pool = candidates(context, result, result.passages, asked_kinds(result.text))
-    return result, pool, [c.read_as for c in pool]
+    pool = candidates(context, result, result.passages, asked_kinds(result.text), compare=False)
+    return result, pool, [reader_input(result.passages, c) for c in pool]
 
 
 def dev_groups(

