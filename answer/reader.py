@@ -199,8 +199,8 @@ class Reader:
 
     def __init__(self, folder: Path = MODEL_DIR, e5_folder: Path | None = None):
         import onnxruntime
-        from tokenizers import Tokenizer
 
+        from index.dense import e5_tokenizer
         from index.e5_convert import NORMALIZATION_FILE, e5_small_dir
 
         self.config = ReaderConfig.read(folder)
@@ -212,7 +212,7 @@ class Reader:
                 convert(folder, e5_folder)
         table = json.loads((e5_folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
         self._table = {int(k): v for k, v in table["map"].items()}
-        self._tokenizer = Tokenizer.from_file(str(e5_folder / "tokenizer.json"))
+        self._tokenizer = e5_tokenizer(e5_folder)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1

@@ -260,6 +260,23 @@ class CombinedEmbedder:
 
 
 _CONVERTING = threading.Lock()
+_TOKENIZER_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _tokenizer_at(path: str):
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(path)
+    tokenizer.enable_truncation(max_length=512)  # set once: never changed while shared
+    return tokenizer
+
+
+def e5_tokenizer(folder: Path):
+    """e5-small's tokenizer, read once per process (0.7 s here) and shared by the
+    embedder and the reader, which uses the same vocabulary."""
+    with _TOKENIZER_LOCK:
+        return _tokenizer_at(str(folder / "tokenizer.json"))
 
 
 class E5SmallEmbedder:
@@ -271,7 +288,6 @@ class E5SmallEmbedder:
         import json
 
         import onnxruntime
-        from tokenizers import Tokenizer
 
         from index.e5_convert import NORMALIZATION_FILE, ONNX_INT8, convert, e5_small_dir
 
@@ -282,8 +298,7 @@ class E5SmallEmbedder:
                 convert(folder)
         table = json.loads((folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
         self._table = {int(k): v for k, v in table["map"].items()}
-        self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-        self._tokenizer.enable_truncation(max_length=512)
+        self._tokenizer = e5_tokenizer(folder)
         options = onnxruntime.SessionOptions()
         # ``threads=1`` for instances run side by side (a build's embedding threads);
         # otherwise OMP_NUM_THREADS, or every core. The vectors are the same either way.
