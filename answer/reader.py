@@ -148,10 +148,9 @@ def convert(folder: Path = MODEL_DIR, e5_folder: Path | None = None) -> Path:
     export it to ONNX with int8 matrix multiplications (as e5-small itself is run):
     done once, by setup or by the first question."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
     from safetensors.torch import load_file
 
-    from index.e5_convert import e5_small_dir
+    from index.e5_convert import e5_small_dir, export_int8
 
     config = ReaderConfig.read(folder)
     e5_folder = e5_folder or e5_small_dir()
@@ -168,24 +167,11 @@ def convert(folder: Path = MODEL_DIR, e5_folder: Path | None = None) -> Path:
     out = converted_dir(folder, e5_folder)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
-        fp32 = Path(tmp) / "reader.fp32.onnx"
-        ids = torch.tensor([[BOS, 100, EOS, EOS, 200, EOS]])
-        axes = {0: "batch", 1: "tokens"}
-        torch.onnx.export(
-            network.eval(),
-            (ids, torch.ones_like(ids)),
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["logit"],
-            dynamic_axes={"input_ids": axes, "attention_mask": axes, "logit": {0: "batch"}},
-            opset_version=17,
-            dynamo=False,
-        )
         work = Path(tmp) / "reader"
         work.mkdir()
-        quantize_dynamic(
-            str(fp32), str(work / ONNX_FILE), weight_type=QuantType.QInt8, per_channel=True
-        )
+        ids = torch.tensor([[BOS, 100, EOS, EOS, 200, EOS]])
+        example = (ids, torch.ones_like(ids))
+        export_int8(network.eval(), example, "logit", {0: "batch"}, work / ONNX_FILE)
         shutil.copy(folder / CONFIG_FILE, work / CONFIG_FILE)
         if out.exists():
             shutil.rmtree(out)
@@ -261,11 +247,6 @@ def load_reader(folder: Path = MODEL_DIR) -> Reader:
     """The shipped reader (loaded once per process; safe from many threads)."""
     with _load_lock:
         return _load(folder)
-
-
-def reader_label(folder: Path = MODEL_DIR) -> str:
-    """The reader's name and version, without loading it (for the search signature)."""
-    return ReaderConfig.read(folder).label if (folder / CONFIG_FILE).exists() else ""
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from app.cli import parse_variant
 from benchmarks.train_reader import DEV_SETS, in_tune_fold
 from config import PROJECT_ROOT, load_settings
 from evaluation.evaluate import (
@@ -30,12 +31,6 @@ from evaluation.evaluate import (
     printed_pages,
 )
 from index.search import Searcher
-
-
-def _variant(text: str) -> tuple[str, dict[str, str]]:
-    name, _, rest = text.partition(":")
-    pairs = [p.split("=", 1) for p in rest.split(",") if p]
-    return name, {k: v for k, v in pairs}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             questions = [q for q in questions if in_tune_fold(q.id) == (args.fold == "tune")]
         rows = []
         for text in args.variant:
-            label, overrides = _variant(text)
+            label, overrides = parse_variant(text)
             if label not in searchers:
                 searchers[label] = Searcher(
                     args.index.resolve() / "current", base.with_overrides(**overrides)

@@ -58,6 +58,7 @@ from answer.reader import (
     trained_state,
 )
 from answer.selector import candidates
+from collection.scan import sha256_of
 from config import PROJECT_ROOT, load_settings
 from evaluation.evaluate import Question, holds_key_phrase, load_questions, quoted_text
 from index.dense import e5_normalization, e5_tokenizer
@@ -88,10 +89,6 @@ def in_tune_fold(question_id: str) -> bool:
     """One third of each development set is kept for choices (calibration, the floor,
     the reports); the reader trains on the other two thirds."""
     return int(hashlib.sha256(question_id.encode()).hexdigest(), 16) % 3 == 0
-
-
-def sha256_of(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # -- JaQuAD ------------------------------------------------------------------------

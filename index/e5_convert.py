@@ -250,9 +250,8 @@ def convert(out: Path, source: Path | None = None) -> Path:
 
 def _export_onnx(bert, tokenizer, folder: Path) -> None:
     """The BERT network as ONNX (token ids and mask in, last hidden states out), with
-    its matrix multiplications quantized to int8 (ONNX Runtime's dynamic quantization)."""
+    its matrix multiplications quantized to int8."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     class Hidden(torch.nn.Module):
         def __init__(self, model):
@@ -263,21 +262,32 @@ def _export_onnx(bert, tokenizer, folder: Path) -> None:
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
     example = tokenizer(["passage: テスト"], return_tensors="pt")
-    fp32 = folder / "model.fp32.onnx"
+    example_inputs = (example["input_ids"], example["attention_mask"])
+    export_int8(
+        Hidden(bert.eval()), example_inputs, "hidden", {0: "batch", 1: "tokens"}, folder / ONNX_INT8
+    )
+
+
+def export_int8(module, example: tuple, output: str, output_axes: dict, target: Path) -> None:
+    """A network taking token ids and their mask as ONNX at ``target``, its matrix
+    multiplications quantized to int8 (ONNX Runtime's dynamic quantization, weights per
+    channel): how scqa runs e5-small and the reader (answer/reader.py)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    fp32 = target.with_name(target.stem + ".fp32.onnx")
     axes = {0: "batch", 1: "tokens"}
     torch.onnx.export(
-        Hidden(bert.eval()),
-        (example["input_ids"], example["attention_mask"]),
+        module,
+        example,
         str(fp32),
         input_names=["input_ids", "attention_mask"],
-        output_names=["hidden"],
-        dynamic_axes={"input_ids": axes, "attention_mask": axes, "hidden": axes},
+        output_names=[output],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes, output: output_axes},
         opset_version=17,
         dynamo=False,
     )
-    quantize_dynamic(
-        str(fp32), str(folder / ONNX_INT8), weight_type=QuantType.QInt8, per_channel=True
-    )
+    quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)
     fp32.unlink()
 
 
