@@ -225,10 +225,11 @@ def _read_answer(context: AnswerContext, result: SearchResult, show: int) -> Ans
     floor = (
         reader.config.floor if settings.answer_confidence is None else settings.answer_confidence
     )
-    best_probability = float(probabilities.max()) if len(pool) else 0.0
-    if best_probability < floor:
-        reason = UNSURE if result.best_coverage >= settings.no_answer_coverage else ""
-        return decline(reason or _unrelated_reason(context, result), shown)
+    # Nothing to quote declines whatever the floor (answer_confidence = 0 included).
+    if not pool or probabilities.max() < floor:
+        if result.best_coverage >= settings.no_answer_coverage:
+            return decline(UNSURE, shown)
+        return decline(_unrelated_reason(context, result), shown)
     ranked = distinct(
         sorted(zip(probabilities.tolist(), pool, strict=True), key=lambda pc: -pc[0]),
         lambda pc: pc[1].quote,

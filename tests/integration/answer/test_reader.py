@@ -82,3 +82,20 @@ def test_the_reader_declines_the_unrelated_without_naming_the_framing(reading):
     assert answer.no_answer and answer.reason
     for word in ("市民", "聞か", "だけど", "何"):
         assert f"「{word}」" not in answer.reason
+
+
+def test_with_no_floor_a_passage_with_nothing_quotable_is_still_declined(built_index):
+    """A heading alone is no answer: with answer_confidence = 0 the reader has no
+    candidate to put first, and declines instead of failing."""
+    from answer.compose import compose_answer
+    from answer.context import AnswerContext
+    from index.search import Passage, Searcher, SearchResult
+    from ingest.records import Chunk
+    from ingest.sentences import with_sentences
+
+    settings, _ = built_index
+    searcher = Searcher.open(settings.with_overrides(selector="reader", answer_confidence=0))
+    chunk = with_sentences(Chunk("h", "a.pdf", (1,), "t", "v", "", "第2章", page_starts=(0,)))
+    result = SearchResult("データ連携基盤とは", (Passage(1, chunk, 1.0, 1.0, 0.6, 0.1),))
+    answer = compose_answer(AnswerContext.of(searcher), result)
+    assert answer.no_answer and answer.reason
