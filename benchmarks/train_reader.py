@@ -37,6 +37,7 @@ import random
 import sys
 import time
 from dataclasses import dataclass, replace
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -104,6 +105,13 @@ def _sentences_with_starts(context: str) -> list[tuple[str, int]]:
     return [(s, i) for s, i in out if len(s) >= 8]
 
 
+@cache
+def _words(sentence: str) -> frozenset[str]:
+    """A sentence's content words: an article's sentences are compared with each of its
+    questions, so each is tokenised once."""
+    return frozenset(lexical_tokens(sentence))
+
+
 def jaquad_records(split: str) -> list[dict]:
     records = []
     for path in sorted((JAQUAD / split).glob("*.json")):
@@ -138,7 +146,7 @@ def jaquad_group(record: dict, rng: random.Random, negatives: int) -> list[Pair]
             others += [s for s, _ in _sentences_with_starts(paragraph)]
     others = [s for s in others if record["answer"] not in s]
     asked = set(lexical_tokens(record["question"]))
-    overlap = sorted(others, key=lambda s: -len(asked & set(lexical_tokens(s))))
+    overlap = sorted(others, key=lambda s: -len(asked & _words(s)))
     hard = overlap[: negatives - 1]
     rest = [s for s in others if s not in hard]
     chosen = hard + rng.sample(rest, min(1, len(rest)))
