@@ -17,6 +17,10 @@ Data (hashes go into the model card):
   searches it; every quotable candidate (answer/selector.py: candidates) of the top
   passages is labelled by whether it holds one of the question's key phrases. The
   unanswerable questions give negatives only. Held-out sets are never read.
+- Synthetic questions (benchmarks/reader_data/synthetic_questions.jsonl): one question
+  per sampled corpus passage, written in desk, keyword and casual wording by helpers
+  who saw only that passage (README there), plus questions it cannot answer; searched and
+  labelled as the development sets are, all in the training fold.
 
 The network is e5-small's first ``--layers`` layers; the embeddings and the layers below
 ``--trained-from`` stay frozen. Training minimises the binary cross-entropy of each
@@ -72,6 +76,7 @@ log = logging.getLogger("train_reader")
 
 JAQUAD = PROJECT_ROOT.parent / "shared" / "external" / "jaquad"
 DEV_SETS = ("dev", "colloquial_dev", "desk_dev", "table", "ocr_notice")
+SYNTHETIC = PROJECT_ROOT / "benchmarks" / "reader_data" / "synthetic_questions.jsonl"
 # Passages of a searched question whose candidates the reader is trained on (the
 # chat reads settings.reader_passages, the same number by default).
 READ_PASSAGES = 5
@@ -324,6 +329,9 @@ gives the probability that it answers the question. Run by `answer/reader.py` fo
   the question id, `benchmarks/train_reader.py: in_tune_fold`), each question searched
   in the index as the chat searches it, its candidates labelled by the key phrases;
   repeated {arguments["dev_repeat"]} times. Held-out sets were never read.
+- Synthetic questions (`benchmarks/reader_data/`, its README says how they were
+  written): searched and labelled as the development sets are, repeated
+  {arguments.get("synthetic_repeat", "0")} times.
 - {report["pairs"]} (question, candidate) pairs in all; one epoch, batch
   {arguments["batch"]}, AdamW lr {arguments["lr"]} (head ×10), binary cross-entropy, seed
   {arguments["seed"]}.
@@ -378,6 +386,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--text-tokens", type=int, default=96)
     parser.add_argument("--negatives", type=int, default=4)
     parser.add_argument("--dev-repeat", type=int, default=3, help="copies of the dev pairs")
+    parser.add_argument(
+        "--synthetic-repeat", type=int, default=1, help="copies of the synthetic pairs (0: none)"
+    )
     parser.add_argument("--lr", type=float, default=2e-4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)
@@ -430,6 +441,12 @@ def main(argv: list[str] | None = None) -> int:
         dev = dev_groups(searcher, fold, name, args.negatives * 2, rng)
         log.info("%s: %d pairs from %d questions", name, len(dev), len(fold))
         pairs += dev * args.dev_repeat
+    if args.synthetic_repeat:
+        data_files[str(SYNTHETIC.relative_to(PROJECT_ROOT))] = sha256_of(SYNTHETIC)
+        written = load_questions(SYNTHETIC)
+        synthetic = dev_groups(searcher, written, "synthetic", args.negatives * 2, rng)
+        log.info("synthetic: %d pairs from %d questions", len(synthetic), len(written))
+        pairs += synthetic * args.synthetic_repeat
     for path in sorted(JAQUAD.glob("*/*.json")):
         data_files[f"../shared/external/jaquad/{path.parent.name}/{path.name}"] = sha256_of(path)
     prepared = time.perf_counter() - started
