@@ -153,6 +153,13 @@ class Settings:
     reader_more: float = 0.2
     # A reader folder other than the shipped answer/reader_model ("" = the shipped one).
     reader_model: str = ""
+    # Where chat and API feedback go: "" = the SQLite file beside the index (one machine);
+    # "postgresql://user@host/db" = one PostgreSQL for every replica (app/feedback_pg.py).
+    feedback_url: str = ""
+    # The hashed keys of `scqa api` (app/api_keys.py); "" = <index_dir>/api_keys.json.
+    api_keys_file: str = ""
+    # `scqa api`'s limits on one request: its body, and the question in it (characters).
+    api_max_body_bytes: int = 16_384
     # PDF reading in worker processes: 2 read ../shared/corpus 1.7x faster than 1
     # (benchmarks/bench_ingest.py); more than the machine's cores never helps.
     ingest_workers: int = field(default_factory=lambda: min(2, os.cpu_count() or 1))

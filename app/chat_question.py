@@ -24,7 +24,7 @@ from answer.context import AnswerContext
 from answer.followup import contextualize
 from answer.question import check_question
 from app.citations import also_in_text, citation_label, conversation_markdown, reply_text
-from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, FeedbackStore
+from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, open_feedback
 from app.question_log import QuestionTiming, Stopwatch, record
 from app.safe_text import escape, escape_with_bold
 from app.served_pdfs import pdf_url
@@ -286,7 +286,7 @@ def show_feedback(searcher: Searcher, turn: Turn) -> None:
             model=searcher.meta.model + (f" + {turn.answer.reader}" if turn.answer.reader else ""),
         )
         try:
-            FeedbackStore(IndexFolder.of(searcher.settings).feedback).record(entry)
+            open_feedback(searcher.settings).record(entry)
         except FeedbackError as exc:  # a damaged or foreign file: its message names it
             log.warning("feedback not stored: %s", exc)
             st.error(

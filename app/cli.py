@@ -3,6 +3,7 @@
 build     PDF folder -> index (incremental; says what changed)
 ask       question -> cited answer (text, --json, or --jsonl from standard input)
 serve     the chat in the browser
+api       the HTTP API other systems call (api-key: its keys)
 inspect   extraction quality of a PDF, page by page
 eval      retrieval and answer quality on a question set
 diff      sections changed between two versions of a document
@@ -360,6 +361,11 @@ def _top_k(text: str) -> int:
     return value
 
 
+def _ask_record(searcher, answer, ident: object) -> dict[str, object]:
+    """The JSON record of one answer, as `scqa api`'s /v1/ask returns it too."""
+    return {**answer.to_dict(ident), "index": searcher.build_dir.name}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from answer.compose import answer_question
     from answer.question import check_question
@@ -382,7 +388,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 if not checked.ok:
                     raise _LineError(ident, checked.problem)
                 answer = answer_question(searcher, checked.text, top_k=settings.top_k)
-                text = _json_text(answer.to_dict(ident))
+                text = _json_text(_ask_record(searcher, answer, ident))
             except _LineError as exc:
                 text = _json_text({"id": exc.ident, "line": number, "error": str(exc)})
             except Exception as exc:  # one question must not end the batch
@@ -402,7 +408,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         return 2
     answer = answer_question(searcher, checked.text, top_k=settings.top_k)
     if args.json:
-        _print_json(_json_text(answer.to_dict(None)))
+        _print_json(_json_text(_ask_record(searcher, answer, None)))
     else:
         print(shown(answer.text, lines=True))
         for p in answer.passages:
@@ -534,18 +540,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
 def cmd_feedback_export(args: argparse.Namespace) -> int:
     import io
 
-    from app.feedback import FeedbackError, FeedbackStore
+    from app.feedback import FeedbackError, open_feedback
     from index.layout import IndexFolder
 
-    path = IndexFolder.of(_settings(args)).feedback
-    if not path.exists():
+    settings = _settings(args)
+    path = IndexFolder.of(settings).feedback
+    if not settings.feedback_url and not path.exists():
         print(f"フィードバックはまだありません（{shown(path)}）。", file=sys.stderr)
         return 0
     # Every row is read before anything is written: a damaged file must leave neither
     # half a CSV nor an emptied --out file behind.
     table = io.StringIO()
     try:
-        rows = FeedbackStore(path, create=False).export_csv(table)
+        rows = open_feedback(settings, create=False).export_csv(table)
     except FeedbackError as exc:
         print(f"エラー: {shown(exc)}", file=sys.stderr)
         return 2
@@ -610,7 +617,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "run",
         str(chat),
         "--server.address",
-        "127.0.0.1",
+        args.host,
         "--server.port",
         str(args.port),
         "--server.headless",
@@ -622,12 +629,72 @@ def cmd_serve(args: argparse.Namespace) -> int:
         "--server.enableStaticServing",
         "true",
     ]
-    print(f"チャットを http://127.0.0.1:{args.port} で起動します（終了は Ctrl+C）", file=sys.stderr)
+    print(
+        f"チャットを http://{args.host}:{args.port} で起動します（終了は Ctrl+C）", file=sys.stderr
+    )
     sys.stderr.flush()
     # Become the Streamlit server: a signal sent to `scqa serve` (a service manager,
     # a test, Ctrl+C) then reaches the server itself instead of orphaning it.
     os.execve(sys.executable, command, env)
     return 0  # not reached
+
+
+def cmd_api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = _settings(args)
+    # Workers are new processes that read their settings from the environment.
+    os.environ.update(
+        {
+            "SCQA_INDEX_DIR": str(settings.index_dir.resolve()),
+            "SCQA_CORPUS_DIR": str(settings.corpus_dir.resolve()),
+            "SCQA_MODEL": settings.model,
+        }
+    )
+    if args.workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # /metrics sums every worker's counters: they write them here.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="scqa-metrics-")
+    print(
+        f"API を http://{args.host}:{args.port} で起動します（仕様: /docs、終了は Ctrl+C）",
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        "app.api:app_from_settings",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def cmd_api_key(args: argparse.Namespace) -> int:
+    from app.api_keys import ApiKeyError, key_file
+
+    settings = _settings(args)
+    keys = key_file(settings)
+    try:
+        if args.key_command == "add":
+            key = keys.add(args.name)
+            print(key)
+            print(
+                f"キー {shown(args.name)} を追加しました。このキーは二度と表示されません。",
+                file=sys.stderr,
+            )
+        elif args.key_command == "revoke":
+            keys.revoke(args.name)
+            print(f"キー {shown(args.name)} を無効にしました。", file=sys.stderr)
+        else:
+            for k in keys.keys():
+                state = f"無効（{k.revoked_at}）" if k.revoked_at else "有効"
+                print(f"{shown(k.name)}  {k.created_at}  {state}")
+    except ApiKeyError as exc:
+        print(f"エラー: {shown(exc)}", file=sys.stderr)
+        return 2
+    return 0
 
 
 _Commands = argparse._SubParsersAction  # what add_subparsers returns
@@ -737,6 +804,7 @@ def _add_feedback(sub: _Commands) -> None:
 def _add_serve(sub: _Commands) -> None:
     serve = sub.add_parser("serve", help="チャット画面を起動する")
     _index_and_model(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="待ち受けるアドレス")
     serve.add_argument("--port", type=int, default=8501)
     serve.add_argument(
         "--corpus",
@@ -744,6 +812,24 @@ def _add_serve(sub: _Commands) -> None:
         help="PDFのフォルダ（既定: corpus/）。PDF とページ画像はここからだけ開きます",
     )
     serve.set_defaults(func=cmd_serve)
+
+
+def _add_api(sub: _Commands) -> None:
+    api = sub.add_parser("api", help="HTTP API を起動する（OpenAPI: /docs）")
+    _index_and_model(api)
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=8000)
+    api.add_argument("--workers", type=int, default=1, help="プロセス数")
+    api.set_defaults(func=cmd_api)
+    keys = sub.add_parser("api-key", help="API キーを追加・一覧・無効化する")
+    keys.add_argument("--index", type=Path, help="インデックスのフォルダ（既定: var/index）")
+    key_sub = keys.add_subparsers(dest="key_command", required=True)
+    add = key_sub.add_parser("add", help="キーを発行する（一度だけ表示）")
+    add.add_argument("name", help="使う人やシステムの名前")
+    key_sub.add_parser("list", help="キーの一覧（名前、作成日時、状態）")
+    revoke = key_sub.add_parser("revoke", help="キーを無効にする")
+    revoke.add_argument("name")
+    keys.set_defaults(func=cmd_api_key)
 
 
 def _add_chunks(sub: _Commands) -> None:
@@ -765,6 +851,7 @@ def _parser() -> argparse.ArgumentParser:
         _add_diff,
         _add_feedback,
         _add_serve,
+        _add_api,
         _add_chunks,
     ):
         add(sub)

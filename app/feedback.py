@@ -19,7 +19,10 @@ from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Protocol, TextIO
+
+from config import Settings
+from index.layout import IndexFolder
 
 RATINGS = (1, -1)  # 👍, 👎
 SCHEMA_VERSION = 1
@@ -242,32 +245,55 @@ class FeedbackStore:
             ) from exc
 
     def export_csv(self, out: TextIO) -> int:
-        """Write a header and one row per entry to ``out``; return the number of entries.
+        return export_csv(self.entries(), out)
 
-        For Excel to show Japanese correctly, open the file with a BOM and let the
-        csv module control line endings::
 
-            with path.open("w", encoding="utf-8-sig", newline="") as out:
-                store.export_csv(out)
+class FeedbackRecords(Protocol):
+    """What the chat, the API and the export need of a feedback store."""
 
-        Newlines, commas and quotes inside cells are quoted by the csv module. Text
-        cells starting with = + - @ get a leading apostrophe so Excel does not run
-        them as formulas.
-        """
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        entries = self.entries()
-        for entry in entries:
-            writer.writerow(
-                [
-                    entry.created_at,
-                    entry.rating,
-                    _defuse(entry.question),
-                    _defuse(entry.answer),
-                    _defuse(entry.comment),
-                    _defuse(" / ".join(citation_text(c) for c in entry.citations)),
-                    _defuse(entry.index_build),
-                    _defuse(entry.model),
-                ]
-            )
-        return len(entries)
+    def record(self, entry: FeedbackEntry) -> int: ...
+
+    def entries(self) -> list[FeedbackEntry]: ...
+
+    def export_csv(self, out: TextIO) -> int: ...
+
+
+def open_feedback(settings: Settings, create: bool = True) -> FeedbackRecords:
+    """Where feedback goes: PostgreSQL when ``feedback_url`` names one (every replica
+    shares it), else the SQLite file beside the index."""
+    if settings.feedback_url:
+        from app.feedback_pg import PostgresFeedback
+
+        return PostgresFeedback(settings.feedback_url, create=create)
+    return FeedbackStore(IndexFolder.of(settings).feedback, create=create)
+
+
+def export_csv(entries: list[FeedbackEntry], out: TextIO) -> int:
+    """Write a header and one row per entry to ``out``; return the number of entries.
+
+    For Excel to show Japanese correctly, open the file with a BOM and let the
+    csv module control line endings::
+
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            store.export_csv(out)
+
+    Newlines, commas and quotes inside cells are quoted by the csv module. Text
+    cells starting with = + - @ get a leading apostrophe so Excel does not run
+    them as formulas.
+    """
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for entry in entries:
+        writer.writerow(
+            [
+                entry.created_at,
+                entry.rating,
+                _defuse(entry.question),
+                _defuse(entry.answer),
+                _defuse(entry.comment),
+                _defuse(" / ".join(citation_text(c) for c in entry.citations)),
+                _defuse(entry.index_build),
+                _defuse(entry.model),
+            ]
+        )
+    return len(entries)

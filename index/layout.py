@@ -10,6 +10,7 @@
       cache/vectors.sqlite3        passage vectors by text and model (index/vector_cache.py)
       cache/ocr/                   OCR readings by PDF sha256 and page (ingest/ocr.py)
       feedback.sqlite3             ratings and comments from the chat (app/feedback.py)
+      api_keys.json                hashed keys of `scqa api` (app/api_keys.py)
       ui/chat_app.py               the script ``scqa serve`` runs (app/served_pdfs.py)
       ui/static/pdf/<sha256>.pdf   the indexed PDFs, for the browser to open at a page
 
@@ -103,6 +104,10 @@ class IndexFolder:
     @property
     def feedback(self) -> Path:
         return self.root / "feedback.sqlite3"
+
+    @property
+    def api_keys(self) -> Path:
+        return self.root / "api_keys.json"
 
     @property
     def chat_script(self) -> Path:
