@@ -305,7 +305,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         }
 
     @app.post("/v1/ask", tags=["質問"], summary="質問に、引用とページ付きで答える")
-    def ask(body: AskRequest, _: Caller) -> dict[str, Any]:
+    def ask(body: AskRequest, _: Caller, response: Response) -> dict[str, Any]:
         checked = check_question(body.question)
         if not checked.ok:
             raise ApiError(400, "bad_question", checked.problem)
@@ -331,6 +331,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         STAGE_SECONDS.labels("search").observe(searched - started)
         STAGE_SECONDS.labels("answer").observe(done - searched)
         STAGE_SECONDS.labels("total").observe(done - started)
+        # Server-Timing (a W3C header): what each stage took, for clients and load tests.
+        response.headers["Server-Timing"] = (
+            f"search;dur={1000 * (searched - started):.1f}, "
+            f"answer;dur={1000 * (done - searched):.1f}"
+        )
         return {**answer.to_dict(body.id), "index": loaded.build_dir.name}
 
     @app.post(

@@ -262,6 +262,11 @@ def open_feedback(settings: Settings, create: bool = True) -> FeedbackRecords:
     """Where feedback goes: PostgreSQL when ``feedback_url`` names one (every replica
     shares it), else the SQLite file beside the index."""
     if settings.feedback_url:
+        if not settings.feedback_url.startswith(("postgresql://", "postgres://")):
+            raise FeedbackError(
+                "設定 feedback_url は postgresql:// で始まる接続先です（空ならインデックスの"
+                "フォルダの SQLite ファイルに保存します）。"
+            )
         from app.feedback_pg import PostgresFeedback
 
         return PostgresFeedback(settings.feedback_url, create=create)
