@@ -59,11 +59,14 @@ if [ "$extras" = dev ]; then
   need=()
   command -v chromium >/dev/null || need+=(chromium)
   [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] || need+=(fonts-ipaexfont-gothic)
+  # The deployment test (tests/integration/app/test_deploy.py) runs real nginx and PostgreSQL.
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || need+=(postgresql)
   if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
     else
-      echo "注意: ${need[*]} がありません（sudo apt-get install ${need[*]}）。ブラウザのテストは省略されます。" >&2
+      echo "注意: ${need[*]} がありません（sudo apt-get install ${need[*]}）。ブラウザと配備（nginx・PostgreSQL）のテストに必要です。" >&2
     fi
   fi
 fi

@@ -106,7 +106,7 @@ def _nginx_conf(folder: Path, port: int, apis: list[int], chats: list[int]) -> P
 
 @pytest.fixture(scope="module")
 def deployment(built_index, tmp_path_factory):
-    if not shutil.which("nginx"):
+    if not (shutil.which("nginx") or Path("/usr/sbin/nginx").exists()):
         pytest.fail("nginx is not installed: run the README's set-up (scripts/setup.sh dev)")
     settings, _ = built_index
     folder = tmp_path_factory.mktemp("deploy")
@@ -139,7 +139,9 @@ def deployment(built_index, tmp_path_factory):
             for p in chats:
                 wait_for(lambda p=p: _get(f"http://127.0.0.1:{p}/_stcore/health") == 200, 120)
             conf = _nginx_conf(folder, port, apis, chats)
-            nginx = subprocess.Popen(["nginx", "-c", str(conf), "-p", str(folder)])
+            nginx = subprocess.Popen(
+                [shutil.which("nginx") or "/usr/sbin/nginx", "-c", str(conf), "-p", str(folder)]
+            )
             wait_for(lambda: _get(deployed.url + "/healthz") == 200, 30)
             yield deployed
         finally:
