@@ -33,6 +33,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi_offline import FastAPIOffline
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -214,7 +215,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     searchers = Searchers(settings)
     keys = key_file(settings)
-    app = FastAPI(
+    # The OpenAPI page's scripts are served by the API itself, not a CDN: municipal
+    # networks are often closed.
+    app = FastAPIOffline(
         title="スマートシティ政策文書 QA API",
         description="内閣府のスマートシティ関連文書から、引用とページ付きで回答します。",
         version="1",

@@ -3,6 +3,7 @@ keys, filters, feedback, a newly published build, and JSON errors for hostile in
 
 import json
 import logging
+import re
 import shutil
 
 import pytest
@@ -173,4 +174,23 @@ def test_the_openapi_page_describes_the_endpoints_and_the_key(api):
     spec = TestClient(client.app).get("/openapi.json").json()
     assert {"/v1/ask", "/v1/documents", "/v1/feedback", "/healthz", "/readyz"} <= set(spec["paths"])
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
-    assert TestClient(client.app).get("/docs").status_code == 200
+    page = TestClient(client.app).get("/docs")
+    assert page.status_code == 200 and "cdn." not in page.text  # closed networks: no CDN
+    script = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', page.text).group(1)
+    assert TestClient(client.app).get(script).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        {"Authorization": "Bearer \xff\xfe\xe3\x81\x82"},  # bytes that are no UTF-8 key
+        {"Authorization": "Basic Zm9vOmJhcg=="},
+        {"X-API-Key": "scqa_" + "a" * 20_000},
+        {"X-API-Key": "' OR 1=1 --"},
+    ],
+)
+def test_hostile_keys_get_a_json_refusal(api, header):
+    client, _, _ = api
+    anonymous = TestClient(client.app, raise_server_exceptions=False)
+    response = anonymous.post("/v1/ask", json={"question": "公園"}, headers=header)
+    assert _error_of(response, 401) in {"missing_key", "invalid_key"}
