@@ -183,7 +183,7 @@ def test_the_openapi_page_describes_the_endpoints_and_the_key(api):
 @pytest.mark.parametrize(
     "header",
     [
-        {"Authorization": "Bearer \xff\xfe\xe3\x81\x82"},  # bytes that are no UTF-8 key
+        {"Authorization": b"Bearer \xff\xfe\xe3\x81\x82"},  # bytes that are no UTF-8 key
         {"Authorization": "Basic Zm9vOmJhcg=="},
         {"X-API-Key": "scqa_" + "a" * 20_000},
         {"X-API-Key": "' OR 1=1 --"},
