@@ -107,6 +107,28 @@ class Searchers:
 # --- requests and responses -------------------------------------------------------------
 
 
+class ErrorDetail(BaseModel):
+    code: str = Field(description="決まったコード（missing_key、bad_question など。docs/api.md）")
+    message: str = Field(description="日本語の説明")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+# What every endpoint may answer instead (documented in the OpenAPI page as it is sent).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "質問・JSON・文書の指定が不正"),
+        (401, "API キーがない・正しくない"),
+        (413, "本文が大きすぎる"),
+        (422, "項目が足りない・型が違う"),
+        (503, "索引・保存先が使えない"),
+    )
+}
+
+
 class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -221,6 +243,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="スマートシティ政策文書 QA API",
         description="内閣府のスマートシティ関連文書から、引用とページ付きで回答します。",
         version="1",
+        responses=ERROR_RESPONSES,
     )
     app.state.keys = keys
 

@@ -174,6 +174,8 @@ def test_the_openapi_page_describes_the_endpoints_and_the_key(api):
     spec = TestClient(client.app).get("/openapi.json").json()
     assert {"/v1/ask", "/v1/documents", "/v1/feedback", "/healthz", "/readyz"} <= set(spec["paths"])
     assert {"HTTPBearer", "APIKeyHeader"} <= set(spec["components"]["securitySchemes"])
+    refused = spec["paths"]["/v1/ask"]["post"]["responses"]["401"]  # errors as they are sent
+    assert refused["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
     page = TestClient(client.app).get("/docs")
     assert page.status_code == 200 and "cdn." not in page.text  # closed networks: no CDN
     script = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', page.text).group(1)
