@@ -120,6 +120,21 @@ def now_utc() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def stored_row(entry: FeedbackEntry) -> tuple[str, int, str, str, str, str, str, str]:
+    """An entry as both stores keep it, in the order of their columns; ``created_at`` is
+    now when empty, and the citations are JSON."""
+    return (
+        entry.created_at or now_utc(),
+        entry.rating,
+        entry.question,
+        entry.answer,
+        entry.comment,
+        json.dumps([asdict(c) for c in entry.citations], ensure_ascii=False),
+        entry.index_build,
+        entry.model,
+    )
+
+
 def citation_text(citation: FeedbackCitation) -> str:
     """「title version p.N」 for the CSV; missing parts are left out."""
     parts = [citation.title or citation.file, citation.version]
@@ -201,16 +216,7 @@ class FeedbackStore:
 
     def record(self, entry: FeedbackEntry) -> int:
         """Store one entry and return its row id; ``created_at`` is set to now when empty."""
-        row = (
-            entry.created_at or now_utc(),
-            entry.rating,
-            entry.question,
-            entry.answer,
-            entry.comment,
-            json.dumps([asdict(c) for c in entry.citations], ensure_ascii=False),
-            entry.index_build,
-            entry.model,
-        )
+        row = stored_row(entry)
         with self._connect() as conn:
             cursor = conn.execute(
                 f"INSERT INTO feedback ({_FIELDS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row

@@ -10,10 +10,8 @@ with the process that accepted it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
 from typing import TextIO
 
 import psycopg
@@ -23,7 +21,7 @@ from app.feedback import (
     FeedbackEntry,
     FeedbackError,
     export_csv,
-    now_utc,
+    stored_row,
 )
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -77,16 +75,7 @@ class PostgresFeedback:
             ) from exc
 
     def record(self, entry: FeedbackEntry) -> int:
-        row = (
-            entry.created_at or now_utc(),
-            entry.rating,
-            entry.question,
-            entry.answer,
-            entry.comment,
-            json.dumps([asdict(c) for c in entry.citations], ensure_ascii=False),
-            entry.index_build,
-            entry.model,
-        )
+        row = stored_row(entry)
         with self._connect() as conn:
             got = conn.execute(
                 f"INSERT INTO scqa_feedback ({_FIELDS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"

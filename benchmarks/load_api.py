@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.api_keys import ApiKeyFile  # noqa: E402
+from tests.integration.app.services import wait_for  # noqa: E402
 from tests.integration.app.serving import free_port  # noqa: E402
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -63,6 +64,14 @@ def ask(url: str, key: str, question: str) -> tuple[int, float, dict[str, float]
         if duration:
             stages[name] = float(duration)
     return status, time.perf_counter() - started, stages
+
+
+def ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -130,16 +139,12 @@ def main(argv: list[str] | None = None) -> int:
             ],
             env=env,
         )
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url + "/readyz", timeout=2)
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    server.kill()
-                    raise SystemExit("scqa api did not start") from None
-                time.sleep(0.5)
+        try:
+            wait_for(lambda: server.poll() is not None or ready(url), 180)
+        except TimeoutError:
+            server.kill()
+        if server.poll() is not None:
+            raise SystemExit("scqa api did not start")
         for q in questions[:8]:  # every worker loads the model before the clock starts
             ask(url, key, q)
     try:
