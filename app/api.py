@@ -29,7 +29,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -42,14 +42,20 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from answer.compose import compose_answer, reading_depth
 from answer.context import AnswerContext
 from answer.question import MAX_QUESTION_CHARS, check_question
 from app.api_keys import ApiKeyError, key_file
-from app.feedback import FeedbackCitation, FeedbackEntry, FeedbackError, open_feedback
+from app.feedback import (
+    FeedbackCitation,
+    FeedbackEntry,
+    FeedbackError,
+    FeedbackRecords,
+    open_feedback,
+)
 from config import TOP_K_MAX, Settings, load_settings
 from index.search import Searcher
 from index.store import IndexMissing, current_build
@@ -145,27 +151,76 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=TOP_K_MAX, description="出典の数")
 
 
+def _storable(text: str) -> str:
+    """Text a database can keep: NUL and lone surrogates (an escaped \\ud800 in JSON) are
+    refused as a bad request, not met as a failing database."""
+    if "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text):
+        raise ValueError("保存できない文字（NUL または不正なサロゲート）が含まれています")
+    return text
+
+
+Storable = Annotated[str, AfterValidator(_storable)]
+
+
 class CitationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    file: str = Field(max_length=500)
+    file: Storable = Field(max_length=500)
     page: int | None = Field(None, ge=1)
-    title: str = Field("", max_length=500)
-    version: str = Field("", max_length=200)
+    title: Storable = Field("", max_length=500)
+    version: Storable = Field("", max_length=200)
 
 
 class FeedbackRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(max_length=4 * MAX_QUESTION_CHARS)
-    answer: str = Field(max_length=MAX_ANSWER_CHARS)
+    question: Storable = Field(max_length=4 * MAX_QUESTION_CHARS)
+    answer: Storable = Field(max_length=MAX_ANSWER_CHARS)
     rating: int = Field(description="1（役に立った）か -1（役に立たなかった）")
-    comment: str = Field("", max_length=MAX_COMMENT_CHARS)
+    comment: Storable = Field("", max_length=MAX_COMMENT_CHARS)
     citations: list[CitationIn] = Field(default_factory=list, max_length=50)
-    index: str = Field("", max_length=200, description="回答した索引（/v1/ask の index）")
+    index: Storable = Field("", max_length=200, description="回答した索引（/v1/ask の index）")
 
 
 # --- the application --------------------------------------------------------------------
+
+
+class _Contained:
+    """Counts every request by route and status, and answers an unexpected error with a
+    JSON 500, logging its type only: Starlette's own handler for Exception re-raises to
+    the server, which would log the traceback, and an exception's text may quote what the
+    caller sent. (A plain ASGI middleware: Starlette's BaseHTTPMiddleware would wrap an
+    error raised while a body is read.)"""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 0
+
+        async def sending(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            log.error("request failed: %s", type(exc).__name__)
+            if not status:  # else the answer is on its way: the connection is closed
+                if isinstance(exc, RecursionError):  # JSON nested deeper than a parser follows
+                    response = _error(400, "invalid_json", "JSON の入れ子が深すぎます。")
+                else:
+                    response = _error(
+                        500, "internal_error", "回答できませんでした。管理者に連絡してください。"
+                    )
+                await response(scope, receive, sending)
+        route = getattr(scope.get("route"), "path", "unmatched")
+        REQUESTS.labels(route, str(status or 500)).inc()
 
 
 class _BodyLimit:
@@ -194,12 +249,8 @@ class _BodyLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise ApiError(
-                    413,
-                    "body_too_large",
-                    f"リクエストの本文が大きすぎます（上限 {self.limit} バイト）。",
-                )
+            if seen > self.limit:  # FastAPI passes an HTTPException on while reading a body
+                raise HTTPException(413)
             return message
 
         await self.app(scope, counted, send)
@@ -247,6 +298,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.keys = keys
 
+    store: list[FeedbackRecords] = []
+    store_lock = threading.Lock()
+
+    def feedback_store() -> FeedbackRecords:
+        """Opened at the first rating (the database may be down when the API starts), then
+        kept: opening creates the table when it is missing."""
+        with store_lock:
+            if not store:
+                store.append(open_feedback(settings))
+            return store[0]
+
     def searcher() -> Searcher:
         try:
             return searchers.current()
@@ -269,25 +331,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {
             400: ("invalid_json", "リクエストの本文を JSON として読めません。"),
+            413: ("body_too_large", "リクエストの本文が大きすぎます。"),
             404: ("not_found", "そのパスはありません。"),
             405: ("method_not_allowed", "そのメソッドは使えません。"),
         }
         code, message = codes.get(exc.status_code, ("http_error", "リクエストを処理できません。"))
         return _error(exc.status_code, code, message)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if isinstance(exc, RecursionError):  # JSON nested deeper than a parser follows
-            return _error(400, "invalid_json", "JSON の入れ子が深すぎます。")
-        log.error("request failed: %s", type(exc).__name__)  # no question, no traceback text
-        return _error(500, "internal_error", "回答できませんでした。管理者に連絡してください。")
-
-    @app.middleware("http")
-    async def _count(request: Request, call_next: Any) -> Response:
-        response = await call_next(request)
-        route = request.scope.get("route")
-        REQUESTS.labels(getattr(route, "path", "unmatched"), str(response.status_code)).inc()
-        return response
 
     @app.get("/healthz", tags=["運用"], summary="プロセスが動いているか")
     def healthz() -> dict[str, str]:
@@ -383,7 +432,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             model=f"api:{name} {loaded.meta.model}",
         )
         try:
-            row = open_feedback(settings).record(entry)
+            row = feedback_store().record(entry)
         except FeedbackError:
             log.exception("feedback not stored")
             raise ApiError(
@@ -392,6 +441,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"id": row}
 
     app.add_middleware(_BodyLimit, limit=settings.api_max_body_bytes)
+    app.add_middleware(_Contained)  # outermost of ours: wraps the body limit too
     return app
 
 

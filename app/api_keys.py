@@ -67,7 +67,7 @@ class ApiKeyFile:
             raw = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
             return []
-        except OSError as exc:
+        except (OSError, UnicodeDecodeError) as exc:
             raise ApiKeyError(f"API キーのファイル {self.path} を読めません: {exc}") from exc
         try:
             rows = json.loads(raw)["keys"]

@@ -667,6 +667,9 @@ def cmd_api(args: argparse.Namespace) -> int:
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=10,
+        # Longer than nginx keeps an idle upstream connection (60 s): nginx must never
+        # send a request on a connection the API has just closed.
+        timeout_keep_alive=75,
     )
     return 0
 

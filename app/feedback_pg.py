@@ -10,6 +10,7 @@ with the process that accepted it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TextIO
@@ -42,7 +43,8 @@ _FIELDS = "created_at, rating, question, answer, comment, citations, index_build
 
 
 def _redacted(url: str) -> str:
-    """The URL without its password, for messages."""
+    """The URL without its password (in the user part or as ?password=), for messages."""
+    url = re.sub(r"([?&]password=)[^&]*", r"\1***", url)
     head, sep, tail = url.rpartition("@")
     if not sep:
         return url
@@ -56,9 +58,12 @@ class PostgresFeedback:
     def __init__(self, url: str, create: bool = True):
         self.url = url
         with self._connect() as conn:
-            if create:
+            # CREATE only when missing: PostgreSQL checks the right to create before it
+            # sees that the table exists, and a writer need not have that right.
+            missing = conn.execute("SELECT to_regclass('scqa_feedback')").fetchone() == (None,)
+            if missing and create:
                 conn.execute(_SCHEMA)
-            elif conn.execute("SELECT to_regclass('scqa_feedback')").fetchone() == (None,):
+            elif missing:
                 raise FeedbackError(
                     f"{_redacted(url)} にフィードバックの表 scqa_feedback がありません。"
                 )

@@ -13,12 +13,13 @@ bash scripts/setup.sh
 if [ "${SCQA_API_PORT:-8000}" = 0 ]; then
   exec .venv/bin/scqa serve --corpus "${SCQA_CORPUS_DIR:-corpus}" --port "${SCQA_PORT:-8501}"
 fi
+# Ctrl+C or a service manager's signal stops both; either one ending stops the other.
+api="" chat=""
+trap 'kill $api $chat 2>/dev/null; wait' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 .venv/bin/scqa api --port "${SCQA_API_PORT:-8000}" &
 api=$!
 .venv/bin/scqa serve --corpus "${SCQA_CORPUS_DIR:-corpus}" --port "${SCQA_PORT:-8501}" &
 chat=$!
-# Ctrl+C or a service manager's signal stops both; either one ending stops the other.
-trap 'kill "$api" "$chat" 2>/dev/null; wait' EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-wait -n "$api" "$chat"
+wait -n  # the first of the two to end (bash 5)

@@ -196,3 +196,41 @@ def test_hostile_keys_get_a_json_refusal(api, header):
     anonymous = TestClient(client.app, raise_server_exceptions=False)
     response = anonymous.post("/v1/ask", json={"question": "公園"}, headers=header)
     assert _error_of(response, 401) in {"missing_key", "invalid_key"}
+
+
+def test_feedback_text_a_database_cannot_keep_is_a_bad_request(api):
+    client, _, _ = api
+    for text in ("公園\u0000", "公園\ud800"):
+        body = json.dumps({"question": text, "answer": "a", "rating": 1}).encode()
+        response = client.post(
+            "/v1/feedback", content=body, headers={"Content-Type": "application/json"}
+        )
+        assert _error_of(response, 422) == "invalid_request"
+
+
+def test_a_body_over_the_limit_without_a_length_is_refused_while_read(api):
+    client, _, _ = api
+
+    def chunks():  # sent chunked: no Content-Length announces the size
+        yield b'{"question": "'
+        for _ in range(40):
+            yield "あ".encode() * 200
+        yield b'"}'
+
+    response = client.post(
+        "/v1/ask", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert _error_of(response, 413) == "body_too_large"
+
+
+def test_an_unexpected_failure_is_a_json_500_and_its_text_is_not_logged(api, monkeypatch, caplog):
+    client, _, _ = api
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("質問の中身: 秘密の相談")
+
+    monkeypatch.setattr("app.api.compose_answer", failing)
+    with caplog.at_level(logging.DEBUG):
+        response = client.post("/v1/ask", json={"question": "公園のトイレ"})
+    assert _error_of(response, 500) == "internal_error"
+    assert "秘密の相談" not in caplog.text and "Traceback" not in caplog.text
