@@ -178,6 +178,14 @@ def test_the_chat_and_its_websocket_pass_through_nginx(deployment):
         assert conn.recv(200).startswith(b"HTTP/1.1 101")
 
 
+def test_the_openapi_page_and_its_scripts_pass_through_nginx(deployment):
+    with urllib.request.urlopen(deployment.url + "/docs", timeout=10) as page:
+        html = page.read().decode()
+    script = re.search(r'src="([^"]*swagger-ui-bundle\.js)"', html).group(1)
+    assert _get(deployment.url + script) == 200
+    assert _get(deployment.url + "/openapi.json") == 200
+
+
 def _load(deployment: Deployment, seconds: float, make_body, path: str):
     """Six clients sending requests through nginx for ``seconds``, started: the results
     (when, status, sent, got), filled in as they come, and the threads to join."""
