@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,6 +55,7 @@ from app.feedback import (
     FeedbackRecords,
     open_feedback,
 )
+from app.question_log import Stopwatch
 from config import TOP_K_MAX, Settings, load_settings
 from index.search import Searcher
 from index.store import IndexMissing, current_build
@@ -396,21 +396,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 loaded.latest_files()
             )
         top_k = body.top_k or settings.top_k
-        started = time.perf_counter()
+        watch = Stopwatch()  # the stages as the chat times them (app/question_log.py)
         result = loaded.search(
             checked.text, top_k=reading_depth(loaded.settings, top_k), allowed=allowed
         )
-        searched = time.perf_counter()
+        search_ms = watch.lap()
         answer = compose_answer(AnswerContext.of(loaded), result, show=top_k)
-        done = time.perf_counter()
-        STAGE_SECONDS.labels("search").observe(searched - started)
-        STAGE_SECONDS.labels("answer").observe(done - searched)
-        STAGE_SECONDS.labels("total").observe(done - started)
+        answer_ms = watch.lap()
+        for stage, ms in (("search", search_ms), ("answer", answer_ms)):
+            STAGE_SECONDS.labels(stage).observe(ms / 1000)
+        STAGE_SECONDS.labels("total").observe((search_ms + answer_ms) / 1000)
         # Server-Timing (a W3C header): what each stage took, for clients and load tests.
-        response.headers["Server-Timing"] = (
-            f"search;dur={1000 * (searched - started):.1f}, "
-            f"answer;dur={1000 * (done - searched):.1f}"
-        )
+        response.headers["Server-Timing"] = f"search;dur={search_ms}, answer;dur={answer_ms}"
         return {**answer.to_dict(body.id), "index": loaded.build_dir.name}
 
     @app.post(
