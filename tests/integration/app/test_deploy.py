@@ -209,9 +209,9 @@ def _load(deployment: Deployment, seconds: float, make_body, path: str):
 def test_a_new_index_published_under_load_fails_no_request(deployment):
     before = IndexFolder(deployment.index_dir).current.resolve().name
     results, threads = _load(
-        deployment, 8.0, lambda n, i: {"question": QUESTIONS[(n + i) % 3]}, "/v1/ask"
+        deployment, 5.0, lambda n, i: {"question": QUESTIONS[(n + i) % 3]}, "/v1/ask"
     )
-    time.sleep(2.5)
+    time.sleep(1.5)
     tmp = new_build_dir(deployment.index_dir)
     shutil.copytree(IndexFolder(deployment.index_dir).current.resolve(), tmp, dirs_exist_ok=True)
     published = publish(deployment.index_dir, tmp).name
@@ -225,11 +225,11 @@ def test_a_new_index_published_under_load_fails_no_request(deployment):
 def test_killing_an_api_replica_under_load_loses_no_accepted_feedback(deployment):
     results, threads = _load(
         deployment,
-        8.0,
+        5.0,
         lambda n, i: {"question": "q", "answer": "a", "rating": 1, "comment": f"c{n}-{i}"},
         "/v1/feedback",
     )
-    time.sleep(2.5)
+    time.sleep(1.5)
     port, victim = next(iter(deployment.apis.items()))
     victim.send_signal(signal.SIGKILL)
     killed_at = time.monotonic()
