@@ -53,7 +53,6 @@ LONGEST_FIRST = [
     "index/test_build_search.py",
     "ingest/test_pipeline.py",
     "app/test_browser.py",
-    "app/test_deploy.py",
     "evaluation/test_evaluate.py",
     "app/test_cli_hostile.py",
     "ingest/test_tables.py",
